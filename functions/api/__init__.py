@@ -1,0 +1,1 @@
+"""Thin API Lambda handlers, one per area."""

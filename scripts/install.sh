@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything `make run` and `make test` need into .venv (idempotent).
+# On a fresh Debian machine run as root it also installs the Debian packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(espeak-ng flite libavutil57 libavcodec59 libavformat59 libavdevice59 libavfilter8
+                 libswresample4 libswscale6 nodejs npm)
+
+install_debian_packages() {
+  local missing=()
+  for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  else
+    echo "install.sh: missing Debian packages (run as root or install them): ${missing[*]}" >&2
+  fi
+}
+
+install_python_packages() {
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  local pip=(.venv/bin/pip install -q)
+  "${pip[@]}" --upgrade pip wheel
+  # The CPU wheel on local disk; installed first so nothing pulls a CUDA build.
+  "${pip[@]}" torch==2.13.0
+  "${pip[@]}" -e '.[dev]'
+  install_stripped_torchaudio
+}
+
+# coqui-tts refuses to import without torchaudio; the only one on PyPI for torch 2.13 is CUDA-linked.
+# Without deps and without its native libraries it imports as pure Python, which is all XTTS uses.
+install_stripped_torchaudio() {
+  .venv/bin/pip install -q --no-deps torchaudio==2.11.1
+  local site
+  site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  rm -f "$site"/torchaudio/lib/*.so
+}
+
+install_debian_packages
+install_python_packages
+echo "install.sh: done"

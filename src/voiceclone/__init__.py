@@ -1,0 +1,1 @@
+"""voiceclone: open-source voice cloning platform."""
