@@ -1,0 +1,119 @@
+"""GPU job messages: what the state machines put on the SQS queues and what the workers answer.
+
+A message body is JSON: {"task_token", "job_id", "user_id", "kind": "train"|"synthesize", "payload"}.
+The state machine builds it with `"task_token.$": "$$.Task.Token"`; the worker answers the token with
+`SendTaskSuccess(output=<TrainResult|SynthResult as JSON>)` or `SendTaskFailure(error, cause)`.
+Parse a body with `parse_job_message(body)`; it raises `pydantic.ValidationError` on a bad one.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+ModelType = Literal["xtts_v2", "xtts_v2_instant"]
+OutputFormat = Literal["mp3", "wav", "ogg", "flac"]
+
+# Failure error names a worker sends with SendTaskFailure (the state machines' Catch may match them).
+ERROR_CANCELLED = "Cancelled"  # the user cancelled, or the execution stopped (heartbeat refused)
+ERROR_BAD_MESSAGE = "BadJobMessage"  # the body did not parse: a bug in whoever sent it
+ERROR_BAD_INPUT = "BadInput"  # the job's input cannot work (no usable clip, unknown voice...)
+ERROR_MODEL_UNAVAILABLE = "ModelUnavailable"  # base model or ASR model not configured/present
+ERROR_WORKER = "WorkerError"  # anything else; the cause says what
+
+
+class _Message(BaseModel):
+    # Unknown fields are ignored so the state machine may pass whole records through.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class TrainingConfig(_Message):
+    """Fine-tune knobs from the training job's config; defaults are the seed's."""
+
+    epochs: int = Field(100, ge=1, le=1000)
+    batch_size: int = Field(4, ge=1, le=64)
+    learning_rate: float = Field(5e-6, gt=0, le=1e-2)
+    quality_target: Literal["low", "medium", "high"] = "high"
+    checkpoint_every_steps: int = Field(50, ge=1, description="checkpoint to the models bucket this often")
+
+
+class TrainClip(_Message):
+    """One enhanced clip in the samples bucket (`prepared/{user_id}/{job_id}/{sample_id}/clip_NNN.wav`)."""
+
+    key: str = Field(min_length=1)
+    duration_s: float = Field(gt=0)
+    transcript: str | None = Field(None, description="None or empty: the worker transcribes it (ASR)")
+    language: str = "en"
+
+
+class TrainPayload(_Message):
+    voice_id: str = Field(min_length=1)
+    model_type: ModelType = "xtts_v2"
+    config: TrainingConfig = TrainingConfig()
+    clips: list[TrainClip] = Field(min_length=1)
+
+
+class VoiceSettings(_Message):
+    """The API's voice_settings; engines map them to sampling parameters (see docs/xtts.md)."""
+
+    stability: float = Field(0.5, ge=0, le=1)
+    similarity_boost: float = Field(0.75, ge=0, le=1)
+    style: float = Field(0.0, ge=0, le=1)
+    speed: float = Field(1.0, ge=0.5, le=2.0)
+
+
+class SynthPayload(_Message):
+    voice_id: str = Field(min_length=1)
+    model_type: ModelType = "xtts_v2_instant"
+    # Artifact name -> key in the models bucket, as TrainResult.artifact_keys returned them.
+    voice_artifact_keys: dict[str, str] = Field(min_length=1)
+    text: str = Field(min_length=1)
+    language: str = "en"
+    voice_settings: VoiceSettings = VoiceSettings()
+    output_format: OutputFormat = "mp3"
+    output_key: str = Field(min_length=1, description="key in the outputs bucket: tts/{user_id}/{job_id}.{ext}")
+
+
+class TrainMessage(_Message):
+    task_token: str = Field(min_length=1)
+    job_id: str = Field(min_length=1)
+    user_id: str = Field(min_length=1)
+    kind: Literal["train"] = "train"
+    payload: TrainPayload
+
+
+class SynthMessage(_Message):
+    task_token: str = Field(min_length=1)
+    job_id: str = Field(min_length=1)
+    user_id: str = Field(min_length=1)
+    kind: Literal["synthesize"] = "synthesize"
+    payload: SynthPayload
+
+
+JobMessage = Annotated[TrainMessage | SynthMessage, Field(discriminator="kind")]
+_job_message = TypeAdapter(JobMessage)
+
+
+def parse_job_message(body: str | bytes) -> TrainMessage | SynthMessage:
+    """Parses an SQS body; raises pydantic.ValidationError with a readable message when it is bad."""
+    return _job_message.validate_json(body)
+
+
+class TrainResult(_Message):
+    """SendTaskSuccess output of a train job: register-voice stores artifact_keys on the voice."""
+
+    voice_id: str
+    model_type: ModelType
+    artifact_keys: dict[str, str]  # e.g. {"conditioning": "voices/u/v/conditioning.pt", "gpt": ".../gpt.pth"}
+    language: str
+    metrics: dict[str, float] = {}
+
+
+class SynthResult(_Message):
+    """SendTaskSuccess output of a synthesize job: finalize-tts records it on the tts job."""
+
+    output_key: str
+    output_format: OutputFormat
+    duration_s: float
+    sample_rate: int
+    size_bytes: int
+    metrics: dict[str, float] = {}
