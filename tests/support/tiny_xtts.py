@@ -1,0 +1,176 @@
+"""A tiny XTTS v2 built offline for tests: the real coqui architecture with random weights.
+
+`tiny_xtts_dir()` returns a model directory laid out like the real XTTS v2 download plus the two
+training files (config.json, model.pth, vocab.json, dvae.pth, mel_stats.pth). It is built once and
+cached under `.cache/tiny_xtts/<key>/`, the key hashing the architecture, so every test (and every
+engineer's suite) shares it. The vocab is a BPE trained with `tokenizers` on cleaned text, the DVAE
+a random state dict and the mel statistics are computed from speech espeak-ng says here.
+
+Random weights never emit the stop token: cap generation (`max_new_tokens`) when synthesising.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CACHE_ROOT = REPO_ROOT / ".cache" / "tiny_xtts"
+BUILDER_VERSION = 1  # bump when the files built change, so stale caches are not reused
+
+# Small enough to build in seconds and train a step in under a second on 2 CPU cores.
+TINY_MODEL_ARGS = {
+    "gpt_layers": 2,
+    "gpt_n_model_channels": 64,
+    "gpt_n_heads": 2,
+    "gpt_max_audio_tokens": 400,
+    "gpt_max_text_tokens": 402,
+    "gpt_max_prompt_tokens": 70,
+    "gpt_num_audio_tokens": 1026,
+    "gpt_start_audio_token": 1024,
+    "gpt_stop_audio_token": 1025,
+    "gpt_use_perceiver_resampler": True,
+    "gpt_use_masking_gt_prompt_approach": True,
+    "gpt_code_stride_len": 1024,
+    "decoder_input_dim": 64,
+    "d_vector_dim": 512,
+}
+LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "pl", "tr", "ru", "nl", "cs", "ar", "zh-cn", "hu", "ko", "ja", "hi"]
+SPECIAL_TOKENS = ["[STOP]", "[UNK]", "[SPACE]", "[START]"] + [f"[{lang}]" for lang in LANGUAGES]
+# Every letter the tests' transcripts (English LibriVox, Czech dialogue) may contain, once cleaned.
+ALPHABET = list("abcdefghijklmnopqrstuvwxyz0123456789.,!?;:'-()&%$/+=@#*\"") + list(
+    "áčďéěíňóřšťúůýžàâäæçèêëîïôöœùûüÿßñãõąćęłńśźżğışőű"
+)
+VOCAB_CORPUS = [
+    "the quick brown fox jumps over the lazy dog",
+    "she sells sea shells by the sea shore",
+    "a voice clone speaks any text in the voice of its owner",
+    "hello world, this is a test of the speech synthesis system",
+    "we will meet again tomorrow morning at the station",
+    "příliš žluťoučký kůň úpěl ďábelské ódy",
+    "dobrý den, jak se máte? děkuji, dobře",
+]
+ESPEAK_SENTENCES = [
+    "The quick brown fox jumps over the lazy dog.",
+    "A voice clone speaks any text in the voice of its owner.",
+    "We will meet again tomorrow morning at the station.",
+]
+
+
+def tiny_xtts_dir(cache_root: Path = CACHE_ROOT) -> Path:
+    """Builds (once) and returns the tiny model's directory."""
+    key = _cache_key()
+    target = cache_root / key
+    if (target / "config.json").is_file():
+        return target
+    cache_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=cache_root))
+    try:
+        _build(staging)
+        staging.chmod(0o755)
+        try:
+            staging.rename(target)  # atomic: a concurrent builder's result is as good as ours
+        except OSError:
+            if not (target / "config.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _cache_key() -> str:
+    spec = json.dumps([BUILDER_VERSION, TINY_MODEL_ARGS, SPECIAL_TOKENS, ALPHABET, VOCAB_CORPUS], sort_keys=True)
+    return "tiny-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
+
+
+def _build(folder: Path) -> None:
+    import torch
+
+    threads = torch.get_num_threads()  # the coqui trainer modules set it to 1 on import
+    try:
+        torch.manual_seed(0)
+        _write_vocab(folder / "vocab.json")
+        mel_stats = _mel_stats_from_speech()
+        torch.save(mel_stats, folder / "mel_stats.pth")
+        _write_dvae(folder / "dvae.pth")
+        _write_xtts(folder, mel_stats)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _write_vocab(path: Path) -> None:
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=SPECIAL_TOKENS, initial_alphabet=ALPHABET)
+    tokenizer.train_from_iterator(VOCAB_CORPUS, trainer=trainer)
+    tokenizer.save(str(path))
+
+
+def _mel_stats_from_speech():
+    """Per-channel mean log-mel of real (espeak-ng) speech, in the DVAE's mel settings."""
+    import soundfile
+    import torch
+    from TTS.tts.layers.tortoise.arch_utils import TorchMelSpectrogram
+
+    mel = TorchMelSpectrogram(sampling_rate=22050, mel_norm_file=None)
+    frames = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for i, sentence in enumerate(ESPEAK_SENTENCES):
+            wav_path = Path(scratch) / f"{i}.wav"
+            subprocess.run(["espeak-ng", "-w", str(wav_path), sentence], check=True, capture_output=True)
+            audio, rate = soundfile.read(wav_path, dtype="float32")
+            wav = torch.from_numpy(audio)[None, None, :]
+            if rate != 22050:
+                import torchaudio
+
+                wav = torchaudio.functional.resample(wav, rate, 22050)
+            frames.append(mel(wav)[0])  # (80, T) log-mel, not normalised (no norm file)
+    stats = torch.cat(frames, dim=-1).mean(dim=-1)
+    # A channel whose mean is near zero would blow up when divided by; keep them away from it.
+    return torch.where(stats.abs() < 0.5, torch.full_like(stats, -0.5), stats)
+
+
+def _write_dvae(path: Path) -> None:
+    import torch
+    from TTS.tts.layers.xtts.dvae import DiscreteVAE
+
+    # The exact shape GPTTrainer builds; random weights give arbitrary but valid audio codes.
+    dvae = DiscreteVAE(
+        channels=80,
+        normalization=None,
+        positional_dims=1,
+        num_tokens=TINY_MODEL_ARGS["gpt_num_audio_tokens"] - 2,
+        codebook_dim=512,
+        hidden_dim=512,
+        num_resnet_blocks=3,
+        kernel_size=3,
+        num_layers=2,
+        use_transposed_convs=False,
+    )
+    torch.save(dvae.state_dict(), path)
+
+
+def _write_xtts(folder: Path, mel_stats) -> None:
+    import torch
+    from TTS.tts.configs.xtts_config import XttsArgs, XttsConfig
+    from TTS.tts.models.xtts import Xtts
+
+    config = XttsConfig(model_args=XttsArgs(**TINY_MODEL_ARGS, tokenizer_file=""), languages=LANGUAGES)
+    model = Xtts(config)
+    from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer
+
+    model.tokenizer = VoiceBpeTokenizer(vocab_file=str(folder / "vocab.json"))
+    model.init_models()
+    model.mel_stats = mel_stats
+    torch.save({"model": model.state_dict(), "config": config.to_dict()}, folder / "model.pth")
+    config.save_json(str(folder / "config.json"))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    print(tiny_xtts_dir())
