@@ -1,0 +1,62 @@
+"""Settings read once from the environment (prefix ``VOICECLONE_``).
+
+Other parts may add fields here; keep one flat model so every Lambda parses its environment once.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOICECLONE_", extra="ignore")
+
+    # MongoDB
+    mongo_uri: str = "mongodb://127.0.0.1:27017"
+    db_name: str = "voiceclone"
+    mongo_timeout_ms: int = 5000
+
+    # S3 buckets
+    samples_bucket: str = "voiceclone-samples"
+    models_bucket: str = "voiceclone-models"
+    outputs_bucket: str = "voiceclone-outputs"
+    upload_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    upload_url_expiry_s: int = Field(default=900, gt=0)
+    download_url_expiry_s: int = Field(default=3600, gt=0)
+    # Public base URL for presigned URLs when clients reach S3 through another host (local runs).
+    s3_public_endpoint_url: str | None = None
+
+    # Step Functions and queues (empty = not configured: jobs then fail with a clear message)
+    training_state_machine_arn: str = ""
+    tts_state_machine_arn: str = ""
+    train_queue_url: str = ""
+    synth_queue_url: str = ""
+
+    # JWT (the API Gateway authorizer in AWS, the local gateway here)
+    jwt_issuer: str = "http://127.0.0.1:8000/auth"
+    jwt_audience: str = "voiceclone"
+    jwt_jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
+    admin_group: str = "admin"
+
+    # Plan given to a user on first sight
+    default_plan: str = "free"
+
+    # Jobs: a job past its deadline is failed by the sweeper
+    training_job_deadline_s: int = 6 * 3600
+    tts_job_deadline_s: int = 15 * 60
+    # Idempotency records live this long (TTL index)
+    idempotency_ttl_s: int = 24 * 3600
+    # TTS outputs expire after this many days (S3 lifecycle)
+    output_retention_days: int = 7
+
+    # Listing pages
+    page_size_default: int = 20
+    page_size_max: int = 100
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,50 @@
+"""Training jobs: turn a user's samples into a voice model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from voiceclone.domain.base import Record
+from voiceclone.domain.jobs import JobStatus
+
+
+class ModelType(StrEnum):
+    XTTS_V2 = "xtts_v2"  # fine-tune the GPT part of XTTS v2 on the samples
+    XTTS_V2_INSTANT = "xtts_v2_instant"  # zero-shot: speaker latents from the samples, no training
+
+
+class QualityTarget(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class TrainingConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model_type: ModelType = ModelType.XTTS_V2
+    epochs: int = Field(default=100, ge=1, le=1000)
+    batch_size: int = Field(default=4, ge=1, le=64)
+    learning_rate: float = Field(default=5e-6, gt=0, le=1e-2)
+    quality_target: QualityTarget = QualityTarget.MEDIUM
+
+
+class TrainingJob(Record):
+    job_id: str
+    voice_name: str
+    sample_ids: list[str]
+    config: TrainingConfig = Field(default_factory=TrainingConfig)
+    language: str = "en"
+    status: JobStatus = JobStatus.PENDING
+    progress: float = Field(default=0.0, ge=0.0, le=1.0)
+    stage: str | None = None
+    voice_id: str | None = None  # the voice record created with the job (status training)
+    result_model_id: str | None = None
+    error_message: str | None = None
+    execution_arn: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    deadline_at: datetime | None = None

@@ -1,0 +1,61 @@
+"""TTS jobs: text spoken with a voice model into an audio file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from voiceclone.domain.base import Record
+from voiceclone.domain.jobs import JobStatus
+
+
+class OutputFormat(StrEnum):
+    MP3 = "mp3"
+    WAV = "wav"
+    OGG = "ogg"
+    FLAC = "flac"
+
+
+OUTPUT_CONTENT_TYPES: dict[OutputFormat, str] = {
+    OutputFormat.MP3: "audio/mpeg",
+    OutputFormat.WAV: "audio/wav",
+    OutputFormat.OGG: "audio/ogg",
+    OutputFormat.FLAC: "audio/flac",
+}
+
+
+class VoiceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stability: float = Field(default=0.75, ge=0.0, le=1.0)
+    similarity_boost: float = Field(default=0.75, ge=0.0, le=1.0)
+    style: float = Field(default=0.0, ge=0.0, le=1.0)
+    speed: float = Field(default=1.0, ge=0.5, le=2.0)
+
+
+class TtsJob(Record):
+    job_id: str
+    voice_model_id: str
+    engine: str
+    text: str
+    characters: int
+    language: str = "en"
+    output_format: OutputFormat = OutputFormat.MP3
+    voice_settings: VoiceSettings = Field(default_factory=VoiceSettings)
+    status: JobStatus = JobStatus.PENDING
+    progress: float = Field(default=0.0, ge=0.0, le=1.0)
+    stage: str | None = None
+    estimated_duration_s: float | None = None
+    estimated_cost_usd: float | None = None
+    actual_duration_s: float | None = None
+    actual_cost_usd: float | None = None
+    quality_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    output_key: str | None = None
+    output_expired: bool = False
+    error_message: str | None = None
+    execution_arn: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    deadline_at: datetime | None = None

@@ -1,0 +1,18 @@
+"""MongoDB persistence: the only package that talks to the database.
+
+Entry point: `Store.from_settings(settings)` (or `get_store()`) gives one object with a repository per
+collection; every read and write of user data takes the user id:
+
+- `store.samples`   SampleRepository      (voice_samples)
+- `store.voices`    VoiceRepository       (voice_models)
+- `store.training`  TrainingJobRepository (training_jobs)
+- `store.tts`       TtsJobRepository      (tts_jobs)
+- `store.users`     UserRepository        (users)
+
+The client is created once per process and reused across Lambda invocations; indexes are created the
+first time a database is opened in a process.
+"""
+
+from voiceclone.store.repository import Store, get_store
+
+__all__ = ["Store", "get_store"]

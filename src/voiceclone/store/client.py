@@ -1,0 +1,36 @@
+"""One MongoClient per process (per URI), reused across Lambda invocations."""
+
+from __future__ import annotations
+
+import threading
+
+from pymongo import MongoClient
+from pymongo.database import Database
+
+from voiceclone.store.indexes import ensure_indexes
+
+_lock = threading.Lock()
+_clients: dict[str, MongoClient] = {}
+_indexed: set[tuple[str, str]] = set()
+
+
+def get_client(uri: str, timeout_ms: int = 5000) -> MongoClient:
+    with _lock:
+        client = _clients.get(uri)
+        if client is None:
+            client = MongoClient(
+                uri, tz_aware=True, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, appname="voiceclone"
+            )
+            _clients[uri] = client
+        return client
+
+
+def get_database(uri: str, db_name: str, timeout_ms: int = 5000) -> Database:
+    """The database, with its indexes ensured once per process."""
+    database = get_client(uri, timeout_ms)[db_name]
+    key = (uri, db_name)
+    if key not in _indexed:
+        ensure_indexes(database)
+        with _lock:
+            _indexed.add(key)
+    return database

@@ -1,0 +1,49 @@
+"""Indexes for every query the API and the workflows make (created at start-up, idempotent)."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.database import Database
+
+SAMPLES = "voice_samples"
+VOICES = "voice_models"
+TRAINING_JOBS = "training_jobs"
+TTS_JOBS = "tts_jobs"
+USERS = "users"
+IDEMPOTENCY = "idempotency"
+
+_NEWEST_FIRST = [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+
+INDEXES: dict[str, list[IndexModel]] = {
+    SAMPLES: [
+        IndexModel(_NEWEST_FIRST, name="user_newest"),
+        IndexModel([("user_id", ASCENDING), ("status", ASCENDING)], name="user_status"),
+    ],
+    VOICES: [
+        IndexModel(_NEWEST_FIRST, name="user_newest"),
+        IndexModel([("user_id", ASCENDING), ("status", ASCENDING)], name="user_status"),
+        IndexModel(
+            [("visibility", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)], name="public_ready"
+        ),
+    ],
+    TRAINING_JOBS: [
+        IndexModel(_NEWEST_FIRST, name="user_newest"),
+        IndexModel([("user_id", ASCENDING), ("status", ASCENDING)], name="user_status"),
+        IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)], name="status_deadline"),
+    ],
+    TTS_JOBS: [
+        IndexModel(_NEWEST_FIRST, name="user_newest"),
+        IndexModel([("user_id", ASCENDING), ("status", ASCENDING)], name="user_status"),
+        IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)], name="status_deadline"),
+        IndexModel([("output_key", ASCENDING)], name="output_key", sparse=True),
+    ],
+    IDEMPOTENCY: [
+        # TTL: MongoDB removes a record once `expires_at` has passed.
+        IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0),
+    ],
+}
+
+
+def ensure_indexes(database: Database) -> None:
+    for collection, models in INDEXES.items():
+        database[collection].create_indexes(models)

@@ -1,0 +1,44 @@
+"""The store: one object holding a repository per collection of one database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymongo.database import Database
+
+from voiceclone.config import Settings, get_settings
+from voiceclone.store.client import get_database
+from voiceclone.store.jobs import TrainingJobRepository, TtsJobRepository
+from voiceclone.store.samples import SampleRepository
+from voiceclone.store.users import UserRepository
+from voiceclone.store.voices import VoiceRepository
+
+
+@dataclass(frozen=True)
+class Store:
+    database: Database
+    samples: SampleRepository
+    voices: VoiceRepository
+    training: TrainingJobRepository
+    tts: TtsJobRepository
+    users: UserRepository
+
+    @classmethod
+    def from_database(cls, database: Database) -> Store:
+        return cls(
+            database=database,
+            samples=SampleRepository(database),
+            voices=VoiceRepository(database),
+            training=TrainingJobRepository(database),
+            tts=TtsJobRepository(database),
+            users=UserRepository(database),
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        return cls.from_database(get_database(settings.mongo_uri, settings.db_name, settings.mongo_timeout_ms))
+
+
+def get_store(settings: Settings | None = None) -> Store:
+    """The store for the current settings (client and indexes are created once per process)."""
+    return Store.from_settings(settings or get_settings())
