@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from voiceclone.domain.tts import VoiceSettings  # the API's voice_settings, one definition
+
 ModelType = Literal["xtts_v2", "xtts_v2_instant"]
 OutputFormat = Literal["mp3", "wav", "ogg", "flac"]
 
@@ -32,7 +34,7 @@ class TrainingConfig(_Message):
     epochs: int = Field(100, ge=1, le=1000)
     batch_size: int = Field(4, ge=1, le=64)
     learning_rate: float = Field(5e-6, gt=0, le=1e-2)
-    quality_target: Literal["low", "medium", "high"] = "high"
+    quality_target: Literal["low", "medium", "high"] = "medium"
     checkpoint_every_steps: int = Field(50, ge=1, description="checkpoint to the models bucket this often")
 
 
@@ -50,15 +52,6 @@ class TrainPayload(_Message):
     model_type: ModelType = "xtts_v2"
     config: TrainingConfig = TrainingConfig()
     clips: list[TrainClip] = Field(min_length=1)
-
-
-class VoiceSettings(_Message):
-    """The API's voice_settings; engines map them to sampling parameters (see docs/xtts.md)."""
-
-    stability: float = Field(0.5, ge=0, le=1)
-    similarity_boost: float = Field(0.75, ge=0, le=1)
-    style: float = Field(0.0, ge=0, le=1)
-    speed: float = Field(1.0, ge=0.5, le=2.0)
 
 
 class SynthPayload(_Message):
