@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     jwt_jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
     admin_group: str = "admin"
 
+    # Local run (`voiceclone run` / `voiceclone token`): database, saved buckets and the JWT signing key
+    local_data_dir: str = ".local"
+
     # Plan given to a user on first sight
     default_plan: str = "free"
 
