@@ -1,0 +1,241 @@
+"""The embedded default in one process: SecantusDB, moto (S3, SQS, Step Functions, Lambda dispatch,
+Secrets Manager), S3 notifications to analyze-sample, and the HTTP gateway in front of the API handlers.
+
+Extension points for the other parts (all optional; the stack starts without them):
+- `voiceclone.workflows.local.setup_local(stack)`: register the orchestration Lambdas with
+  `stack.register_lambda(name, "module:function")` (returns the ARN), create the state machines with
+  `stack.create_state_machine(name, definition)`, point the settings at them with
+  `stack.configure(training_state_machine_arn=...)`, start CPU workers and hand their stop functions
+  to `stack.on_stop(...)`.
+- `voiceclone.local.demo.run_demo(stack)`: runs after everything serves (the `make run` demo).
+Settings reach every handler through VOICECLONE_* variables, which the stack sets and later restores.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+from voiceclone import auth, config
+from voiceclone.local import blob_snapshot, lambdas, notifications
+from voiceclone.local.aws import MotoServer, aws_environment, ensure_bucket, ensure_queue, start_moto_server
+from voiceclone.local.database import EmbeddedDatabase
+from voiceclone.local.gateway import Gateway, GatewayServer, RouteTable
+
+logger = logging.getLogger(__name__)
+
+ANALYZE_SAMPLE = "analyze-sample"
+ANALYZE_SAMPLE_HANDLER = "functions.orchestration.analyze_sample:lambda_handler"
+RAW_PREFIX = "raw/"
+WORKFLOWS_HOOK = ("voiceclone.workflows.local", "setup_local")
+DEMO_HOOK = ("voiceclone.local.demo", "run_demo")
+STATE_MACHINE_ROLE = "arn:aws:iam::123456789012:role/voiceclone-local-states"
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    """Where the local run keeps its data and which ports it listens on (0 = a free port)."""
+
+    data_dir: Path = Path(".local")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    aws_port: int | None = None  # default: port + 1
+    db_port: int | None = None  # default: port + 2
+    db_name: str = "voiceclone"
+    run_hooks: bool = True
+
+    def resolved_port(self, explicit: int | None, offset: int) -> int:
+        if explicit is not None:
+            return explicit
+        return self.port + offset if self.port else 0
+
+
+class LocalStack:
+    """Starts and stops the whole local platform; see the module docstring for the hooks."""
+
+    def __init__(self, local_config: LocalConfig | None = None) -> None:
+        self.config = local_config or LocalConfig()
+        self.data_dir = self.config.data_dir.resolve()
+        self.database: EmbeddedDatabase | None = None
+        self.aws: MotoServer | None = None
+        self.gateway: GatewayServer | None = None
+        self.signing_key: auth.LocalSigningKey | None = None
+        self._saved_env: dict[str, str | None] = {}
+        self._stop_callbacks: list[Callable[[], None]] = []
+        self._pollers: list[notifications.NotificationPoller] = []
+
+    # -- the API the hooks use ------------------------------------------------------------------
+    @property
+    def settings(self) -> config.Settings:
+        return config.get_settings()
+
+    def configure(self, **fields: Any) -> None:
+        """Set settings fields (as VOICECLONE_* variables) for every handler in this process."""
+        for name, value in fields.items():
+            if name not in config.Settings.model_fields:
+                raise ValueError(f"Unknown setting {name!r}.")
+            self._set_env(f"VOICECLONE_{name.upper()}", str(value))
+        config.get_settings.cache_clear()
+
+    def client(self, service: str) -> Any:
+        assert self.aws is not None, "the stack is not started"
+        return self.aws.client(service)
+
+    def register_lambda(self, name: str, handler_path: str) -> str:
+        """Run `handler_path` in-process for Lambda function `name`; returns the function's ARN."""
+        lambdas.register(name, handler_path)
+        role = lambdas.ensure_role(self.client("iam"))
+        return lambdas.create_function(self.client("lambda"), role, name)
+
+    def create_state_machine(self, name: str, definition: dict[str, Any] | str) -> str:
+        """Create (or update) a state machine in moto; returns its ARN."""
+        sfn = self.client("stepfunctions")
+        body = definition if isinstance(definition, str) else json.dumps(definition)
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            if machine["name"] == name:
+                sfn.update_state_machine(stateMachineArn=machine["stateMachineArn"], definition=body)
+                return machine["stateMachineArn"]
+        return sfn.create_state_machine(name=name, definition=body, roleArn=STATE_MACHINE_ROLE)["stateMachineArn"]
+
+    def on_stop(self, callback: Callable[[], None]) -> None:
+        """Call `callback` when the stack stops (before AWS and the database go away)."""
+        self._stop_callbacks.append(callback)
+
+    def issue_token(self, user: str, groups: list[str] | None = None, ttl: int = 3600) -> str:
+        assert self.signing_key is not None, "the stack is not started"
+        return self.signing_key.issue_token(user, groups or [], ttl)
+
+    @property
+    def url(self) -> str:
+        assert self.gateway is not None, "the stack is not started"
+        return self.gateway.url
+
+    # -- start and stop ---------------------------------------------------------------------------
+    def start(self) -> LocalStack:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_database()
+            self._start_aws()
+            self._start_resources()
+            if self.config.run_hooks:
+                _call_hook(*WORKFLOWS_HOOK, self)
+            self._start_gateway()
+            if self.config.run_hooks:
+                _call_hook(*DEMO_HOOK, self)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        steps: list[Callable[[], None]] = []
+        if self.gateway is not None:
+            steps.append(self.gateway.stop)
+        steps.extend(poller.stop for poller in self._pollers)
+        steps.extend(reversed(self._stop_callbacks))
+        if self.aws is not None:
+            steps.extend([self._save_blobs, self.aws.stop])
+        if self.database is not None:
+            steps.append(self.database.stop)
+        for step in steps:
+            try:
+                step()
+            except Exception:  # stop everything else even if one part fails to
+                logger.exception("stopping %s failed", getattr(step, "__qualname__", step))
+        self.gateway, self.aws, self.database = None, None, None
+        self._pollers.clear()
+        self._stop_callbacks.clear()
+        self._restore_env()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- pieces -----------------------------------------------------------------------------------
+    def _start_database(self) -> None:
+        self.database = EmbeddedDatabase(
+            self.data_dir / "db", self.config.host, self.config.resolved_port(self.config.db_port, 2)
+        )
+        self._set_env("VOICECLONE_MONGO_URI", self.database.start())
+        self._set_env("VOICECLONE_DB_NAME", self.config.db_name)
+
+    def _start_aws(self) -> None:
+        self.aws = start_moto_server(self.config.host, self.config.resolved_port(self.config.aws_port, 1))
+        for name, value in aws_environment(self.aws.endpoint_url).items():
+            self._set_env(name, value)
+        lambdas.install_dispatch()
+        config.get_settings.cache_clear()
+
+    def _start_resources(self) -> None:
+        settings = self.settings
+        s3, sqs = self.client("s3"), self.client("sqs")
+        for bucket in self._buckets():
+            ensure_bucket(s3, bucket)
+        restored = blob_snapshot.restore(s3, self.data_dir / "s3")
+        if restored:
+            logger.info("restored %d objects into the local buckets", restored)
+        self.configure(
+            train_queue_url=ensure_queue(sqs, "voiceclone-train", {"VisibilityTimeout": "300"}),
+            synth_queue_url=ensure_queue(sqs, "voiceclone-synth", {"VisibilityTimeout": "300"}),
+        )
+        self.register_lambda(ANALYZE_SAMPLE, ANALYZE_SAMPLE_HANDLER)
+        route = notifications.NotificationRoute(
+            settings.samples_bucket, RAW_PREFIX, ANALYZE_SAMPLE, "voiceclone-sample-uploads"
+        )
+        poller = notifications.NotificationPoller(sqs, notifications.connect(s3, sqs, route), ANALYZE_SAMPLE)
+        poller.start()
+        self._pollers.append(poller)
+        from voiceclone.store.client import get_database
+
+        get_database(settings.mongo_uri, settings.db_name)  # creates the indexes now, not on first request
+
+    def _start_gateway(self) -> None:
+        settings = self.settings
+        self.signing_key = auth.LocalSigningKey.load_or_create(
+            self.data_dir, settings.jwt_issuer, settings.jwt_audience
+        )
+        gateway = Gateway(RouteTable.from_api_routes(), self.signing_key.verifier(), self.signing_key.jwks())
+        self.gateway = GatewayServer(gateway, self.config.host, self.config.port)
+        self.gateway.start()
+
+    def _buckets(self) -> list[str]:
+        settings = self.settings
+        return [settings.samples_bucket, settings.models_bucket, settings.outputs_bucket]
+
+    def _save_blobs(self) -> None:
+        written = blob_snapshot.save(self.client("s3"), self._buckets(), self.data_dir / "s3")
+        logger.info("saved %d changed objects of the local buckets", written)
+
+    def _set_env(self, name: str, value: str) -> None:
+        if name not in self._saved_env:
+            self._saved_env[name] = os.environ.get(name)
+        os.environ[name] = value
+
+    def _restore_env(self) -> None:
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+        config.get_settings.cache_clear()
+
+
+def _call_hook(module_name: str, function_name: str, stack: LocalStack) -> None:
+    """Call an optional extension point; a missing module means that part has not landed yet."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        logger.info("%s not present; skipping it", module_name)
+        return
+    getattr(module, function_name)(stack)
