@@ -34,7 +34,10 @@ def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from secantus import SecantusDBServer
 
     server = SecantusDBServer(
-        host="127.0.0.1", port=0, storage_path=str(tmp_path_factory.mktemp("secantus"))
+        host="127.0.0.1",
+        port=0,
+        storage_path=str(tmp_path_factory.mktemp("secantus")),
+        durable=False,  # a throw-away test database: skip the journal and the fsyncs
     )
     server.start()
     try:
@@ -79,28 +82,6 @@ class AwsEndpoint:
         return self.client("sqs").create_queue(QueueName=name)["QueueUrl"]
 
 
-def start_moto_server():
-    """Start moto in-process on a free port with Step Functions execution on; returns (server, url)."""
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    # moto's Step Functions interpreter calls Lambda/SQS back on localhost:MOTO_PORT.
-    os.environ["MOTO_PORT"] = str(port)
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{url}/moto-api/config",
-        data=b'{"stepfunctions": {"execute_state_machine": true}}',
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    urllib.request.urlopen(request, timeout=10).close()
-    return server, url
-
-
 @pytest.fixture(scope="session")
 def aws() -> Iterator[AwsEndpoint]:
     with pytest.MonkeyPatch.context() as env:
@@ -110,10 +91,13 @@ def aws() -> Iterator[AwsEndpoint]:
         env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         env.setenv("AWS_SESSION_TOKEN", "testing")
         env.delenv("AWS_PROFILE", raising=False)
-        server, url = start_moto_server()
-        env.setenv("AWS_ENDPOINT_URL", url)
+        from voiceclone.local.aws import start_moto_server
+
+        server = start_moto_server()
+        env.setenv("AWS_ENDPOINT_URL", server.endpoint_url)
+        env.setenv("MOTO_PORT", str(server.port))
         try:
-            yield AwsEndpoint(endpoint_url=url)
+            yield AwsEndpoint(endpoint_url=server.endpoint_url)
         finally:
             server.stop()
 

@@ -40,3 +40,12 @@ def test_aws_executes_state_machines(aws):
         time.sleep(0.05)
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["output"]) == {"ok": 1}
+
+
+def test_settings_point_at_this_tests_database_and_buckets(settings, mongo_db, aws):
+    from voiceclone.config import get_settings
+
+    assert settings.db_name == mongo_db.name
+    assert get_settings() is settings
+    buckets = {b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]}
+    assert {settings.samples_bucket, settings.models_bucket, settings.outputs_bucket} <= buckets
