@@ -1,0 +1,48 @@
+"""Which engine serves which model_type: the one place a worker picks an engine.
+
+Engines load lazily (the first voice or request), so building the registry costs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceclone.engines.base import BadInput, Engine
+
+XTTS_MODEL_TYPES = ("xtts_v2", "xtts_v2_instant")
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    xtts_model_dir: Path
+    device: str | None = None
+    max_new_tokens: int | None = None
+    asr_model: str | None = None
+
+
+class EngineRegistry:
+    def __init__(self, options: EngineOptions):
+        self.options = options
+        self._engines: dict[str, Engine] = {}
+
+    def model_types(self) -> tuple[str, ...]:
+        return XTTS_MODEL_TYPES
+
+    def engine_for(self, model_type: str) -> Engine:
+        if model_type not in XTTS_MODEL_TYPES:
+            raise BadInput(f"Unknown model type '{model_type}' (known: {', '.join(XTTS_MODEL_TYPES)}).")
+        if "xtts" not in self._engines:
+            self._engines["xtts"] = self._xtts()
+        return self._engines["xtts"]
+
+    def _xtts(self) -> Engine:
+        from voiceclone.engines.asr import transcriber_from_config
+        from voiceclone.engines.xtts.engine import XttsEngine
+
+        return XttsEngine(
+            self.options.xtts_model_dir,
+            device=self.options.device,
+            max_new_tokens=self.options.max_new_tokens,
+            transcriber=transcriber_from_config(self.options.asr_model, self.options.device or "cpu"),
+        )

@@ -1,0 +1,1 @@
+"""XTTS v2 through coqui-tts: instant voices (conditioning latents) and fine-tuned GPT voices."""

@@ -1,0 +1,249 @@
+"""XttsEngine: the Engine interface over coqui's XTTS v2.
+
+- `xtts_v2_instant`: the voice is the GPT conditioning latents and the speaker embedding of the user's
+  enhanced samples (artifact `conditioning`, kilobytes); the base model speaks it.
+- `xtts_v2`: the GPT is fine-tuned on the clips; the voice is the fine-tuned GPT weights (artifact
+  `gpt`) plus its conditioning latents. The DVAE, HiFiGAN decoder and speaker encoder stay shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from voiceclone.domain.tts import VoiceSettings
+from voiceclone.engines.asr import Transcriber
+from voiceclone.engines.base import (
+    Audio,
+    BadInput,
+    Capabilities,
+    CheckpointStore,
+    Engine,
+    FineTuneConfig,
+    ProgressCallback,
+    TrainingClip,
+    VoiceArtifacts,
+)
+from voiceclone.engines.sampling import sampling_parameters
+from voiceclone.engines.text import split_text
+from voiceclone.engines.xtts.model import load_base_model, load_finetuned_gpt, module_bytes
+from voiceclone.engines.xtts.synthesis import VoiceLatents, crossfade_join, stream_chunk, synthesize_chunk
+
+logger = logging.getLogger(__name__)
+
+INSTANT = "xtts_v2_instant"
+FINE_TUNED = "xtts_v2"
+MODEL_TYPES = (INSTANT, FINE_TUNED)
+ARTIFACT_CONDITIONING = "conditioning"
+ARTIFACT_GPT = "gpt"
+ARTIFACT_FILES = {ARTIFACT_CONDITIONING: "conditioning.pt", ARTIFACT_GPT: "gpt.pth"}
+REFERENCE_SECONDS = 30  # of the user's audio used for the conditioning latents
+MAX_CHARACTERS_PER_REQUEST = 5000
+
+
+@dataclass
+class XttsVoice:
+    model_type: str
+    latents: VoiceLatents
+    language: str
+    gpt: Any | None = None  # the fine-tuned GPT, None for an instant voice (the base GPT speaks)
+
+    @property
+    def nbytes(self) -> int:
+        latent_bytes = sum(t.numel() * t.element_size() for t in (self.latents.gpt_cond_latent, self.latents.speaker_embedding))
+        return latent_bytes + (module_bytes(self.gpt) if self.gpt is not None else 0)
+
+
+class XttsEngine(Engine):
+    name = "xtts"
+
+    def __init__(
+        self,
+        model_dir: Path,
+        device: str | None = None,
+        max_new_tokens: int | None = None,
+        transcriber: Transcriber | None = None,
+    ):
+        self.model_dir = Path(model_dir)
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.max_new_tokens = max_new_tokens  # a cap per text chunk (random test weights never stop)
+        self.transcriber = transcriber
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        """The base model, loaded once on first use and shared by every voice."""
+        with self._lock:
+            if self._model is None:
+                self._model = load_base_model(self.model_dir, self.device)
+            return self._model
+
+    def capabilities(self, model_type: str) -> Capabilities:
+        from voiceclone.engines.xtts.model import load_config
+
+        config = load_config(self.model_dir)
+        return Capabilities(
+            instant_clone=model_type == INSTANT,
+            fine_tune=model_type == FINE_TUNED,
+            streaming=True,
+            languages=tuple(config.languages),
+            sample_rate=config.model_args.output_sample_rate,
+            max_characters_per_request=MAX_CHARACTERS_PER_REQUEST,
+        )
+
+    # --- voices -------------------------------------------------------------------------------
+
+    def create_voice(
+        self,
+        model_type: str,
+        clips: Sequence[TrainingClip],
+        config: FineTuneConfig,
+        progress: ProgressCallback,
+        work_dir: Path,
+        checkpoints: CheckpointStore | None = None,
+    ) -> VoiceArtifacts:
+        _check_model_type(model_type)
+        if not clips:
+            raise BadInput("A voice needs at least one clip.")
+        language = clips[0].language
+        if model_type == INSTANT:
+            progress(0.1, "conditioning")
+            latents = self._conditioning(self.model, self.model.gpt, clips)
+            files = {ARTIFACT_CONDITIONING: self._save_latents(latents, language, model_type, work_dir)}
+            progress(1.0, "conditioning")
+            return VoiceArtifacts(files, language, {"clips": float(len(clips))})
+        return self._fine_tune(clips, config, progress, work_dir, checkpoints, language)
+
+    def _fine_tune(self, clips, config, progress, work_dir, checkpoints, language) -> VoiceArtifacts:
+        from voiceclone.engines.xtts.finetune import fine_tune
+
+        clips = self._with_transcripts(clips, progress)
+        result = fine_tune(
+            self.model_dir, clips, config, lambda f, s: progress(0.05 + 0.9 * f, s), work_dir, checkpoints
+        )
+        progress(0.95, "conditioning")
+        gpt = result.trainer.xtts.gpt
+        gpt_path = work_dir / ARTIFACT_FILES[ARTIFACT_GPT]
+        torch.save(gpt.state_dict(), gpt_path)
+        latents = self._conditioning(result.trainer.xtts, gpt, clips)
+        files = {
+            ARTIFACT_GPT: gpt_path,
+            ARTIFACT_CONDITIONING: self._save_latents(latents, language, FINE_TUNED, work_dir),
+        }
+        metrics = {
+            "steps": float(result.steps),
+            "resumed_from_step": float(result.resumed_from_step),
+            "final_loss": result.final_loss,
+            "train_seconds": result.seconds,
+            "clips": float(len(clips)),
+        }
+        progress(1.0, "conditioning")
+        return VoiceArtifacts(files, language, metrics)
+
+    def _with_transcripts(self, clips: Sequence[TrainingClip], progress: ProgressCallback) -> list[TrainingClip]:
+        missing = [c for c in clips if not (c.transcript or "").strip()]
+        if not missing:
+            return list(clips)
+        if self.transcriber is None:
+            names = ", ".join(c.path.name for c in missing[:5])
+            raise BadInput(
+                f"{len(missing)} clip(s) have no transcript ({names}) and no ASR model is configured "
+                "(VOICECLONE_ASR_MODEL): add transcripts to the samples or configure an ASR model."
+            )
+        progress(0.0, "transcribing")
+        return [
+            c if (c.transcript or "").strip() else TrainingClip(c.path, c.duration_s, c.language, self.transcriber.transcribe(c.path, c.language))
+            for c in clips
+        ]
+
+    @torch.inference_mode()
+    def _conditioning(self, xtts, gpt, clips: Sequence[TrainingClip]) -> VoiceLatents:
+        """Latents from the longest clips, up to REFERENCE_SECONDS of audio, through `gpt`."""
+        from TTS.tts.models.xtts import load_audio
+
+        chosen, seconds = [], 0.0
+        for clip in sorted(clips, key=lambda c: -c.duration_s):
+            if seconds >= REFERENCE_SECONDS:
+                break
+            chosen.append(clip)
+            seconds += clip.duration_s
+        audios = [load_audio(str(c.path), 22050).to(xtts.device) for c in chosen]
+        speaker = torch.stack([xtts.get_speaker_embedding(a, 22050) for a in audios]).mean(dim=0)
+        original_gpt = xtts.gpt
+        xtts.gpt = gpt  # the conditioning encoder is part of the (fine-tuned) GPT
+        try:
+            cond = xtts.get_gpt_cond_latents(torch.cat(audios, dim=-1), 22050, length=REFERENCE_SECONDS, chunk_length=6)
+        finally:
+            xtts.gpt = original_gpt
+        return VoiceLatents(cond.float().cpu(), speaker.float().cpu())
+
+    @staticmethod
+    def _save_latents(latents: VoiceLatents, language: str, model_type: str, work_dir: Path) -> Path:
+        path = work_dir / ARTIFACT_FILES[ARTIFACT_CONDITIONING]
+        torch.save(
+            {
+                "format": 1,
+                "model_type": model_type,
+                "language": language,
+                "gpt_cond_latent": latents.gpt_cond_latent.contiguous(),
+                "speaker_embedding": latents.speaker_embedding.contiguous(),
+            },
+            path,
+        )
+        return path
+
+    def load_voice(self, model_type: str, artifacts: Mapping[str, Path]) -> XttsVoice:
+        _check_model_type(model_type)
+        if ARTIFACT_CONDITIONING not in artifacts:
+            raise BadInput(f"voice artifacts lack '{ARTIFACT_CONDITIONING}'")
+        saved = torch.load(artifacts[ARTIFACT_CONDITIONING], map_location="cpu", weights_only=True)
+        latents = VoiceLatents(saved["gpt_cond_latent"], saved["speaker_embedding"])
+        gpt = None
+        if model_type == FINE_TUNED:
+            if ARTIFACT_GPT not in artifacts:
+                raise BadInput(f"a fine-tuned voice needs its '{ARTIFACT_GPT}' artifact")
+            gpt = load_finetuned_gpt(self.model, artifacts[ARTIFACT_GPT])
+        return XttsVoice(model_type, latents, saved.get("language", "en"), gpt)
+
+    # --- speech -------------------------------------------------------------------------------
+
+    def _chunks(self, text: str, language: str) -> list[str]:
+        language = language.split("-")[0]
+        if language not in {lang.split("-")[0] for lang in self.model.config.languages}:
+            raise BadInput(f"Language '{language}' is not supported by XTTS v2.")
+        limit = self.model.tokenizer.char_limits.get(language, 250)
+        chunks = split_text(text, limit)
+        if not chunks:
+            raise BadInput("The text is empty once normalised.")
+        return chunks
+
+    def synthesize(self, text: str, voice: XttsVoice, language: str, settings: VoiceSettings) -> Audio:
+        model = self.model
+        params = sampling_parameters(settings)
+        gpt = voice.gpt or model.gpt
+        pieces = [
+            synthesize_chunk(model, gpt, voice.latents, chunk, language, params, self.max_new_tokens)
+            for chunk in self._chunks(text, language)
+        ]
+        rate = model.args.output_sample_rate
+        return Audio(crossfade_join(pieces, rate), rate)
+
+    def stream(self, text: str, voice: XttsVoice, language: str, settings: VoiceSettings) -> Iterator[np.ndarray]:
+        model = self.model
+        params = sampling_parameters(settings)
+        gpt = voice.gpt or model.gpt
+        for chunk in self._chunks(text, language):
+            yield from stream_chunk(model, gpt, voice.latents, chunk, language, params, self.max_new_tokens)
+
+
+def _check_model_type(model_type: str) -> None:
+    if model_type not in MODEL_TYPES:
+        raise BadInput(f"Unknown XTTS model type '{model_type}' (expected one of {', '.join(MODEL_TYPES)}).")

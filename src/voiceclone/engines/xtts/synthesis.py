@@ -1,0 +1,182 @@
+"""Speech from text with an XTTS GPT (base or fine-tuned) and the shared HiFiGAN decoder.
+
+Same steps as coqui's `Xtts.inference` (generate audio codes, recompute their latents, decode), but
+the GPT is a parameter so fine-tuned voices share the base model's decoder and tokenizer. Streaming
+decodes incrementally: each new chunk of latents is decoded with a few frames of left context instead
+of re-decoding everything generated so far (coqui's `inference_stream`), so the cost stays linear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from voiceclone.engines.sampling import SamplingParameters
+
+CROSSFADE_S = 0.02  # between text chunks, and between streamed pieces
+
+
+@dataclass
+class VoiceLatents:
+    gpt_cond_latent: torch.Tensor  # (1, 32, model_dim) with the perceiver resampler
+    speaker_embedding: torch.Tensor  # (1, 512, 1)
+
+
+def _tokens(model, text: str, language: str) -> torch.Tensor:
+    tokens = model.tokenizer.encode(text.strip().lower(), lang=language)
+    if len(tokens) >= model.args.gpt_max_text_tokens:
+        raise ValueError(f"text chunk too long for XTTS ({len(tokens)} tokens): {text[:40]}...")
+    return torch.IntTensor(tokens).unsqueeze(0).to(model.device)
+
+
+def _hf_kwargs(params: SamplingParameters, max_new_tokens: int | None) -> dict:
+    kwargs = {
+        "do_sample": True,
+        "temperature": params.temperature,
+        "top_p": params.top_p,
+        "top_k": params.top_k,
+        "repetition_penalty": float(params.repetition_penalty),
+        "length_penalty": 1.0,
+    }
+    if max_new_tokens:
+        kwargs["max_new_tokens"] = max_new_tokens
+    return kwargs
+
+
+def _stretch(latents: torch.Tensor, speed: float) -> torch.Tensor:
+    if speed == 1.0:
+        return latents
+    scale = 1.0 / max(speed, 0.05)
+    return F.interpolate(latents.transpose(1, 2), scale_factor=scale, mode="linear").transpose(1, 2)
+
+
+@torch.inference_mode()
+def synthesize_chunk(
+    model, gpt, voice: VoiceLatents, text: str, language: str, params: SamplingParameters, max_new_tokens=None
+) -> np.ndarray:
+    """One text chunk (within the language's limit) to float32 audio at the decoder's rate."""
+    tokens = _tokens(model, text, language)
+    cond = voice.gpt_cond_latent.to(model.device)
+    codes = gpt.generate(
+        cond_latents=cond,
+        text_inputs=tokens,
+        num_return_sequences=1,
+        num_beams=1,
+        output_attentions=False,
+        **_hf_kwargs(params, max_new_tokens),
+    )
+    expected_len = torch.tensor([codes.shape[-1] * gpt.code_stride_len], device=model.device)
+    text_len = torch.tensor([tokens.shape[-1]], device=model.device)
+    latents = gpt(tokens, text_len, codes, expected_len, cond_latents=cond, return_attentions=False, return_latent=True)
+    latents = _stretch(latents, params.speed)
+    wav = model.hifigan_decoder(latents, g=voice.speaker_embedding.to(model.device))
+    return wav.squeeze().float().cpu().numpy()
+
+
+def crossfade_join(pieces: list[np.ndarray], sample_rate: int, fade_s: float = CROSSFADE_S) -> np.ndarray:
+    """Concatenates audio pieces, overlapping each seam by a short linear crossfade."""
+    pieces = [p for p in pieces if len(p)]
+    if not pieces:
+        return np.zeros(0, dtype=np.float32)
+    out = pieces[0].astype(np.float32)
+    for piece in pieces[1:]:
+        fade = min(int(fade_s * sample_rate), len(out), len(piece))
+        if fade == 0:
+            out = np.concatenate([out, piece])
+            continue
+        ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
+        seam = out[-fade:] * (1.0 - ramp) + piece[:fade] * ramp
+        out = np.concatenate([out[:-fade], seam, piece[fade:]])
+    return out.astype(np.float32)
+
+
+class IncrementalDecoder:
+    """Decodes a growing latent sequence piece by piece at constant cost per piece.
+
+    Each call decodes only [emitted - context, end) and emits audio up to `end - lookahead` frames,
+    so the decoder's edge effects fall in audio that is not emitted yet; seams are crossfaded.
+    """
+
+    def __init__(self, decode, sample_rate: int, context_frames: int = 8, lookahead_frames: int = 2):
+        self.decode = decode  # latents (1, T, C) -> waveform (1, 1, S)
+        self.sample_rate = sample_rate
+        self.context = context_frames
+        self.lookahead = lookahead_frames
+        self.fade = int(CROSSFADE_S * sample_rate)
+        self.latents: list[torch.Tensor] = []  # (1, C) frames
+        self.emitted = 0  # frames whose audio went out
+        self.tail: np.ndarray | None = None  # audio past the last emitted point, to crossfade
+
+    def push(self, frames: torch.Tensor, final: bool = False) -> np.ndarray:
+        """Adds latent frames (1, T, C); returns the audio now final (may be empty)."""
+        self.latents.extend(frames[0].unbind(0))
+        total = len(self.latents)
+        until = total if final else total - self.lookahead
+        if until <= self.emitted or total == 0:
+            return np.zeros(0, dtype=np.float32)
+        start = max(0, self.emitted - self.context)
+        window = torch.stack(self.latents[start:total])[None]
+        wav = self.decode(window).squeeze().float().cpu().numpy()
+        per_frame = len(wav) / (total - start)
+        begin = round((self.emitted - start) * per_frame)
+        stop = len(wav) if final else round((until - start) * per_frame)
+        piece = wav[begin : min(len(wav), stop + self.fade)]
+        self.emitted = until
+        return self._with_crossfade(piece, final)
+
+    def _with_crossfade(self, piece: np.ndarray, final: bool) -> np.ndarray:
+        if self.tail is not None:
+            fade = min(len(self.tail), len(piece))
+            ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
+            piece = piece.copy()
+            piece[:fade] = self.tail[:fade] * (1.0 - ramp) + piece[:fade] * ramp
+        if final or len(piece) <= self.fade:
+            self.tail = None
+            return piece.astype(np.float32)
+        self.tail = piece[-self.fade :]
+        return piece[: -self.fade].astype(np.float32)
+
+
+@torch.inference_mode()
+def stream_chunk(
+    model,
+    gpt,
+    voice: VoiceLatents,
+    text: str,
+    language: str,
+    params: SamplingParameters,
+    max_new_tokens=None,
+    tokens_per_piece: int = 20,
+) -> Iterator[np.ndarray]:
+    """Audio pieces for one text chunk as the GPT generates, decoded incrementally."""
+    tokens = _tokens(model, text, language)
+    inputs = gpt.compute_embeddings(voice.gpt_cond_latent.to(model.device), tokens)
+    generator = gpt.get_generator(
+        fake_inputs=inputs,
+        num_beams=1,
+        num_return_sequences=1,
+        output_attentions=False,
+        output_hidden_states=True,
+        return_dict_in_generate=True,
+        **_hf_kwargs(params, max_new_tokens),
+    )
+    speaker = voice.speaker_embedding.to(model.device)
+    decoder = IncrementalDecoder(
+        lambda latents: model.hifigan_decoder(latents, g=speaker), model.args.output_sample_rate
+    )
+    pending: list[torch.Tensor] = []
+    for _token, latent in generator:
+        pending.append(latent)
+        if len(pending) >= tokens_per_piece:
+            piece = decoder.push(_stretch(torch.cat(pending, dim=0)[None], params.speed))
+            pending = []
+            if len(piece):
+                yield piece
+    tail = _stretch(torch.cat(pending, dim=0)[None], params.speed) if pending else torch.zeros(1, 0, gpt.model_dim)
+    piece = decoder.push(tail, final=True)
+    if len(piece):
+        yield piece
