@@ -88,3 +88,14 @@ class Gone(DomainError):
 class PayloadTooLarge(DomainError):
     status_code = 413
     code = "payload_too_large"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """The Idempotency-Key was already used with a different request body."""
+
+    code = "idempotency_key_reused"
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    code = "unauthorized"

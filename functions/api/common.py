@@ -1,0 +1,89 @@
+"""What every API handler shares: the resolver with JSON error handlers, the caller's identity, page params."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from voiceclone.domain.errors import DomainError, Unauthorized
+
+logger = Logger(service="voiceclone-api")
+
+ADMIN_GROUP = "admin"
+GROUPS_CLAIM = "cognito:groups"
+
+
+def error_response(status_code: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error": {"code": code, "message": message}}),
+        headers=headers,
+    )
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> str:
+    """'body.text: String should have at least 1 character; query.limit: ...'"""
+    parts = []
+    for error in errors[:10]:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body" or len(error["loc"]) == 1)
+        parts.append(f"{location or 'body'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "request is not valid"
+
+
+def make_app(router: Router) -> APIGatewayHttpResolver:
+    """A resolver with validation on, the area's routes, and every error answered as JSON."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.include_router(router)
+
+    @app.exception_handler(DomainError)
+    def _domain_error(exc: DomainError) -> Response:
+        return error_response(exc.status_code, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response:
+        return error_response(422, "validation_error", _validation_message(list(exc.errors())))
+
+    @app.not_found
+    def _no_route(exc: NotFoundError) -> Response:
+        event = app.current_event
+        return error_response(404, "route_not_found", f"no route for {event.http_method} {event.path}")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger.exception("unhandled error")
+        return error_response(500, "internal_error", "something went wrong on our side; the request may be retried")
+
+    return app
+
+
+def current_claims(router: Router) -> dict[str, Any]:
+    return router.current_event.request_context.authorizer.jwt_claim or {}
+
+
+def current_user_id(router: Router) -> str:
+    """The caller's id: the `sub` claim the JWT authorizer verified."""
+    sub = current_claims(router).get("sub")
+    if not sub:
+        raise Unauthorized("no verified identity on the request (missing JWT claims)")
+    return str(sub)
+
+
+def is_admin(router: Router) -> bool:
+    # API Gateway flattens a list claim into the string "[admin other]".
+    groups = current_claims(router).get(GROUPS_CLAIM) or []
+    if isinstance(groups, str):
+        groups = groups.strip("[]").replace(",", " ").split()
+    return ADMIN_GROUP in groups
+
+
+def header(router: Router, name: str) -> str | None:
+    headers = router.current_event.headers or {}
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)

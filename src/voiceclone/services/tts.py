@@ -1,0 +1,158 @@
+"""TTS: start a generation with an own or public voice, read, list, cancel, result and download, voices available."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from voiceclone import blobs
+from voiceclone.config import Settings
+from voiceclone.domain.errors import Conflict, Gone, NotFound
+from voiceclone.domain.ids import TTS_JOB_PREFIX, new_id
+from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.pricing import PRICING, estimate_tts, pricing_for
+from voiceclone.domain.timeutil import month_key, utcnow
+from voiceclone.domain.tts import OutputFormat, TtsJob, VoiceSettings
+from voiceclone.domain.voices import VoiceModel
+from voiceclone.services import quotas
+from voiceclone.services.launch import cancel, launch
+from voiceclone.services.views import page_view, public
+from voiceclone.store import Store
+
+# Hard cap before any plan applies (the plan's max_text_length is usually lower).
+MAX_TEXT_CHARACTERS = 100_000
+
+
+class GenerateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARACTERS, examples=["Hello from my cloned voice."])
+    voice_model_id: str = Field(min_length=1, max_length=100)
+    output_format: OutputFormat = OutputFormat.MP3
+    voice_settings: VoiceSettings = Field(default_factory=VoiceSettings)
+    language: str | None = Field(default=None, min_length=2, max_length=10)
+
+    @field_validator("text")
+    @classmethod
+    def _has_words(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("text must contain something to say")
+        return value
+
+
+def _voice_view(voice: VoiceModel, user_id: str) -> dict[str, Any]:
+    pricing = pricing_for(voice.model_type)
+    return {
+        "voice_id": voice.voice_id,
+        "name": voice.name,
+        "engine": voice.engine,
+        "model_type": voice.model_type,
+        "languages": voice.languages,
+        "visibility": str(voice.visibility),
+        "owned": voice.user_id == user_id,
+        "status": str(voice.status),
+        "usd_per_1k_characters": pricing.usd_per_1k_characters,
+    }
+
+
+def generate(store: Store, settings: Settings, user_id: str, request: GenerateRequest) -> dict[str, Any]:
+    limits = quotas.limits_of(store, user_id, settings.default_plan)
+    characters = len(request.text)
+    quotas.check_text_length(characters, limits)
+    voice = store.voices.get_usable(user_id, request.voice_model_id)
+    quotas.check_concurrent_jobs(store, user_id, limits)
+    estimate = estimate_tts(voice.model_type, characters, request.voice_settings.speed)
+    job_id = new_id(TTS_JOB_PREFIX)
+    month = month_key()
+    # Charged up front (one conditional update): concurrent requests cannot overshoot the month.
+    store.users.charge_characters(user_id, job_id, characters, limits.monthly_characters, month)
+    store.tts.create(
+        TtsJob(
+            job_id=job_id,
+            user_id=user_id,
+            voice_model_id=voice.voice_id,
+            engine=voice.model_type,
+            text=request.text,
+            characters=characters,
+            language=request.language or (voice.languages[0] if voice.languages else "en"),
+            output_format=request.output_format,
+            voice_settings=request.voice_settings,
+            estimated_duration_s=estimate.audio_duration_s,
+            estimated_cost_usd=estimate.cost_usd,
+            deadline_at=utcnow() + timedelta(seconds=settings.tts_job_deadline_s),
+        )
+    )
+
+    def refund(_message: str) -> None:
+        store.users.refund_characters(user_id, job_id, characters, month)
+
+    return public(launch(store.tts, settings.tts_state_machine_arn, user_id, job_id, refund))
+
+
+def get_job(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
+    return public(store.tts.get(user_id, job_id))
+
+
+def list_jobs(store: Store, user_id: str, limit: int, cursor: str | None, status: JobStatus | None) -> dict[str, Any]:
+    return page_view(store.tts.list(user_id, limit=limit, cursor=cursor, status=status and str(status)))
+
+
+def cancel_job(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
+    job = cancel(store.tts, user_id, job_id)
+    store.users.refund_characters(user_id, job_id, job.characters, month_key(job.created_at))
+    return public(job)
+
+
+def _output_key(store: Store, settings: Settings, user_id: str, job_id: str) -> tuple[TtsJob, str]:
+    """The completed job and its output key; 409 while not completed, 410 once the output is gone."""
+    job = store.tts.get(user_id, job_id)
+    if job.status != JobStatus.COMPLETED:
+        raise Conflict(f"tts job '{job_id}' is {job.status}; the result exists once it is completed")
+    if job.output_expired or not job.output_key:
+        raise Gone(f"the output of tts job '{job_id}' has expired or was deleted")
+    if not blobs.object_exists(settings.outputs_bucket, job.output_key):
+        store.tts.mark_output_expired(user_id, job_id)
+        raise Gone(f"the output of tts job '{job_id}' has expired or was deleted")
+    return job, job.output_key
+
+
+def result(store: Store, settings: Settings, user_id: str, job_id: str) -> dict[str, Any]:
+    job, key = _output_key(store, settings, user_id, job_id)
+    return {
+        "job_id": job.job_id,
+        "status": str(job.status),
+        "output_format": str(job.output_format),
+        "download_url": download_url(store, settings, user_id, job_id, job_and_key=(job, key)),
+        "expires_in": settings.download_url_expiry_s,
+        "duration_s": job.actual_duration_s,
+        "cost_usd": job.actual_cost_usd if job.actual_cost_usd is not None else job.estimated_cost_usd,
+        "quality_score": job.quality_score,
+        "characters": job.characters,
+    }
+
+
+def download_url(
+    store: Store, settings: Settings, user_id: str, job_id: str, job_and_key: tuple[TtsJob, str] | None = None
+) -> str:
+    job, key = job_and_key or _output_key(store, settings, user_id, job_id)
+    filename = f"{job.job_id}.{job.output_format}"
+    return blobs.presign_download(settings, settings.outputs_bucket, key, filename=filename)
+
+
+def available_models(store: Store, user_id: str) -> dict[str, Any]:
+    voices = store.voices.list_available(user_id)
+    return {
+        "voices": [_voice_view(v, user_id) for v in voices],
+        "engines": [p.model_dump() for p in PRICING.values()],
+    }
+
+
+def model_info(store: Store, user_id: str, model_id: str) -> dict[str, Any]:
+    voice = store.voices.find_visible(user_id, model_id)
+    if voice is None:
+        raise NotFound("voice", model_id)
+    return {**_voice_view(voice, user_id), "pricing": pricing_for(voice.model_type).model_dump(),
+            "created_at": voice.created_at.isoformat(), "quality_report": voice.quality_report}
