@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     # TTS outputs expire after this many days (S3 lifecycle)
     output_retention_days: int = 7
 
+    # GPU workers and the XTTS engine (voiceclone.workers, voiceclone.engines)
+    # Base model folder; empty: the worker copies base/xtts_v2/ from the models bucket at start.
+    xtts_model_dir: str = ""
+    model_cache_dir: str = "/tmp/voiceclone-models"
+    xtts_max_new_tokens: int | None = Field(default=None, gt=0)  # cap per text chunk (tiny test models)
+    asr_model: str = ""  # local ASR model folder for clips without transcripts; empty: none
+    worker_device: str = ""  # "cuda", "cpu"; empty: cuda when available
+    worker_heartbeat_s: float = Field(default=20.0, gt=0)
+    worker_visibility_timeout_s: int = Field(default=120, gt=0)
+    worker_poll_wait_s: int = Field(default=20, ge=0, le=20)
+    worker_progress_interval_s: float = Field(default=2.0, ge=0)
+    worker_voice_cache_mb: int = Field(default=4096, gt=0)
+
     # Listing pages
     page_size_default: int = 20
     page_size_max: int = 100
