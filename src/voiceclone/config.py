@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     idempotency_ttl_s: int = 24 * 3600
     # TTS outputs expire after this many days (S3 lifecycle)
     output_retention_days: int = 7
+    # Finished job records (and their scratch objects) are purged by the sweeper after this many days
+    job_retention_days: int = Field(default=90, gt=0)
 
     # GPU workers and the XTTS engine (voiceclone.workers, voiceclone.engines)
     # Base model folder; empty: the worker copies base/xtts_v2/ from the models bucket at start.

@@ -30,11 +30,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(_NEWEST_FIRST, name="user_newest"),
         IndexModel([("user_id", ASCENDING), ("status", ASCENDING)], name="user_status"),
         IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)], name="status_deadline"),
+        IndexModel([("status", ASCENDING), ("completed_at", ASCENDING)], name="status_completed"),
     ],
     TTS_JOBS: [
         IndexModel(_NEWEST_FIRST, name="user_newest"),
         IndexModel([("user_id", ASCENDING), ("status", ASCENDING)], name="user_status"),
         IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)], name="status_deadline"),
+        IndexModel([("status", ASCENDING), ("completed_at", ASCENDING)], name="status_completed"),
         IndexModel([("output_key", ASCENDING)], name="output_key", sparse=True),
     ],
     IDEMPOTENCY: [

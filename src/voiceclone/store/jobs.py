@@ -2,7 +2,8 @@
 
 Methods (all scoped by user id): create, get, find, list(limit, cursor, status), transition(user_id,
 job_id, to_status, **fields), update_progress(user_id, job_id, progress, stage), set_execution_arn,
-count_active. System-wide, for the sweeper only: list_past_deadline(now).
+count_active. System-wide, for the sweeper only: list_past_deadline(now), list_finished_before(cutoff),
+purge(user_id, job_id).
 TTS only: mark_output_expired(user_id, job_id).
 """
 
@@ -94,6 +95,16 @@ class JobRepository(Repository[T]):
             "deadline_at": {"$lt": now or utcnow()},
         }
         return [self._from_doc(d) for d in self.collection.find(query).limit(limit)]
+
+    def list_finished_before(self, cutoff: datetime, limit: int = 100) -> list[T]:
+        """Finished jobs (completed/failed/cancelled) that ended before `cutoff`, all users (sweeper purge)."""
+        query = {"status": {"$in": [str(s) for s in TERMINAL_STATUSES]}, "completed_at": {"$lt": cutoff}}
+        return [self._from_doc(d) for d in self.collection.find(query).limit(limit)]
+
+    def purge(self, user_id: str, job_id: str) -> bool:
+        """Remove a finished job record for good (sweeper); an active job is never removed."""
+        query = self._scoped(user_id, job_id, status={"$in": [str(s) for s in TERMINAL_STATUSES]})
+        return self.collection.delete_one(query).deleted_count == 1
 
 
 class TrainingJobRepository(JobRepository[TrainingJob]):

@@ -1,0 +1,11 @@
+"""cleanup Lambda: S3 delete and lifecycle-expiry events -> records marked expired/removed
+(voiceclone.workflows.cleanup)."""
+
+from voiceclone.config import get_settings
+from voiceclone.store import get_store
+from voiceclone.workflows.cleanup import handle_event
+
+
+def lambda_handler(event, context):
+    settings = get_settings()
+    return {"outcomes": handle_event(get_store(settings), settings, event)}

@@ -1,0 +1,50 @@
+"""What the state machines hand the orchestration Lambdas (see definitions.py for where each comes from)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from voiceclone.workers.messages import SynthResult, TrainResult
+
+JobKind = Literal["training", "tts"]
+
+
+class StepEvent(BaseModel):
+    """Every Lambda step gets the job it works on; extra fields of the execution state are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: JobKind
+    job_id: str = Field(min_length=1)
+    user_id: str = Field(min_length=1)
+
+
+class CaughtError(BaseModel):
+    """A Catch's `$.error`: Step Functions' error name and its cause (a Lambda's JSON error, or text)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    error: str = Field("States.Unknown", alias="Error")
+    cause: str | None = Field(None, alias="Cause")
+
+
+class FailJobEvent(StepEvent):
+    error: CaughtError = Field(default_factory=CaughtError)
+
+
+class RegisterVoiceEvent(StepEvent):
+    kind: Literal["training"] = "training"
+    result: TrainResult
+
+
+class FinalizeTtsEvent(StepEvent):
+    kind: Literal["tts"] = "tts"
+    result: SynthResult
+
+
+class RemoteSynthesizeEvent(StepEvent):
+    kind: Literal["tts"] = "tts"
+    engine: str
+    payload: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,96 @@
+"""mark-processing: the first step of both state machines.
+
+Moves the job pending -> processing (a retried step finds it processing and goes on) and gathers what
+the next steps need, so those read no database: the samples to enhance and the training knobs, or the
+synthesis payload and the engine route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voiceclone import blobs
+from voiceclone.domain.errors import InvalidTransition
+from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.pricing import pricing_for
+from voiceclone.domain.training import TrainingJob
+from voiceclone.domain.tts import TtsJob
+from voiceclone.domain.voices import VoiceStatus
+from voiceclone.store import Store
+from voiceclone.store.jobs import JobRepository
+from voiceclone.workflows.errors import JobCancelled, JobNotRunnable
+
+STAGE_PREPARING = "preparing samples"
+STAGE_QUEUED = "queued for synthesis"
+
+
+def _start(jobs: JobRepository, user_id: str, job_id: str, stage: str):
+    """The job, now processing; JobCancelled if the user cancelled it first."""
+    job = jobs.get(user_id, job_id)
+    if job.status == JobStatus.PENDING:
+        try:
+            job = jobs.transition(user_id, job_id, JobStatus.PROCESSING, stage=stage)
+        except InvalidTransition:
+            job = jobs.get(user_id, job_id)  # cancelled in between
+    if job.status == JobStatus.CANCELLED:
+        raise JobCancelled(f"{jobs.kind} '{job_id}' was cancelled by the user")
+    if job.status != JobStatus.PROCESSING:
+        raise JobNotRunnable(f"{jobs.kind} '{job_id}' is {job.status}; it cannot run again")
+    return job
+
+
+def start_training(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
+    job: TrainingJob = _start(store.training, user_id, job_id, STAGE_PREPARING)
+    if not job.voice_id:
+        raise JobNotRunnable(f"training job '{job_id}' has no voice record to train")
+    samples = store.samples.get_many(user_id, job.sample_ids)
+    missing = [sample_id for sample_id in job.sample_ids if sample_id not in samples]
+    if missing:
+        raise JobNotRunnable(f"samples deleted before training started: {', '.join(missing)}")
+    return {
+        "voice_id": job.voice_id,
+        "model_type": str(job.config.model_type),
+        "config": {
+            "epochs": job.config.epochs,
+            "batch_size": job.config.batch_size,
+            "learning_rate": job.config.learning_rate,
+            "quality_target": str(job.config.quality_target),
+        },
+        "language": job.language,
+        "samples": [
+            {
+                "sample_id": sample_id,
+                "key": samples[sample_id].s3_key,
+                "transcript": samples[sample_id].transcript,
+                "language": samples[sample_id].language or job.language,
+            }
+            for sample_id in job.sample_ids
+        ],
+    }
+
+
+def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
+    job: TtsJob = _start(store.tts, user_id, job_id, STAGE_QUEUED)
+    voice = store.voices.find_visible(user_id, job.voice_model_id)
+    if voice is None or voice.status != VoiceStatus.READY:
+        state = "deleted" if voice is None else str(voice.status)
+        raise JobNotRunnable(f"voice '{job.voice_model_id}' is {state}; it cannot speak")
+    remote = pricing_for(job.engine).remote
+    return {
+        "route": "remote" if remote else "gpu",
+        "engine": job.engine,
+        "payload": {
+            "voice_id": voice.voice_id,
+            "model_type": voice.model_type,
+            "voice_artifact_keys": voice.artifact_keys,
+            "text": job.text,
+            "language": job.language,
+            "voice_settings": job.voice_settings.model_dump(),
+            "output_format": str(job.output_format),
+            "output_key": blobs.tts_output_key(user_id, job_id, str(job.output_format)),
+        },
+    }
+
+
+def mark_processing(store: Store, kind: str, user_id: str, job_id: str) -> dict[str, Any]:
+    return start_training(store, user_id, job_id) if kind == "training" else start_tts(store, user_id, job_id)

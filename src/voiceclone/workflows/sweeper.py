@@ -1,0 +1,93 @@
+"""sweeper (scheduled): no job stays pending/processing past its deadline, no finished job lives forever.
+
+- A job past its deadline whose execution is not running (never started, ended, or unknown to Step
+  Functions) is failed with a message through fail-job's path (voice failed, characters refunded).
+  A running execution is left to its own timeouts (TimeoutSeconds on every GPU task).
+- Finished jobs (completed, failed, cancelled) older than the retention period are purged with
+  their objects (TTS output; training scratch clips and checkpoints; the voice keeps its artifacts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
+from voiceclone import blobs
+from voiceclone.config import Settings
+from voiceclone.domain.timeutil import utcnow
+from voiceclone.store import Store
+from voiceclone.workflows import failure
+from voiceclone.workflows.events import CaughtError
+
+logger = Logger(service="voiceclone")
+
+DEADLINE_ERROR = "DeadlineExceeded"
+RUNNING = "RUNNING"
+
+
+@dataclass
+class SweepReport:
+    failed: list[str] = field(default_factory=list)
+    still_running: list[str] = field(default_factory=list)
+    purged: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"failed": self.failed, "still_running": self.still_running, "purged": self.purged}
+
+
+def execution_status(sfn: Any, execution_arn: str | None) -> str:
+    """RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED; NONE when there is no such execution."""
+    if not execution_arn:
+        return "NONE"
+    try:
+        return sfn.describe_execution(executionArn=execution_arn)["status"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("ExecutionDoesNotExist", "ResourceNotFound"):
+            return "NONE"
+        raise
+
+
+def _deadline_message(deadline: datetime | None, execution: str) -> str:
+    when = deadline.strftime("%Y-%m-%d %H:%M UTC") if deadline else "its deadline"
+    how = "never started" if execution == "NONE" else f"ended {execution.lower()}"
+    return f"the job did not finish by {when} and its workflow {how}; please try again"
+
+
+def fail_overdue_jobs(store: Store, settings: Settings, sfn: Any, now: datetime, report: SweepReport) -> None:
+    for kind, jobs in (("training", store.training), ("tts", store.tts)):
+        for job in jobs.list_past_deadline(now, limit=500):
+            execution = execution_status(sfn, job.execution_arn)
+            if execution == RUNNING:
+                report.still_running.append(job.job_id)
+                continue
+            error = CaughtError(Error=DEADLINE_ERROR, Cause=_deadline_message(job.deadline_at, execution))
+            outcome = failure.fail_job(store, settings, kind, job.user_id, job.job_id, error)
+            if outcome["status"] == "failed":
+                report.failed.append(job.job_id)
+
+
+def purge_finished_jobs(store: Store, settings: Settings, now: datetime, report: SweepReport) -> None:
+    cutoff = now - timedelta(days=settings.job_retention_days)
+    for job in store.tts.list_finished_before(cutoff, limit=500):
+        if job.output_key:
+            blobs.delete_object(settings.outputs_bucket, job.output_key)
+        store.tts.purge(job.user_id, job.job_id)
+        report.purged.append(job.job_id)
+    for job in store.training.list_finished_before(cutoff, limit=500):
+        blobs.delete_prefix(settings.samples_bucket, blobs.prepared_prefix(job.user_id, job.job_id))
+        blobs.delete_prefix(settings.models_bucket, blobs.checkpoint_prefix(job.user_id, job.job_id))
+        store.training.purge(job.user_id, job.job_id)
+        report.purged.append(job.job_id)
+
+
+def sweep(store: Store, settings: Settings, sfn: Any, now: datetime | None = None) -> SweepReport:
+    now = now or utcnow()
+    report = SweepReport()
+    fail_overdue_jobs(store, settings, sfn, now, report)
+    purge_finished_jobs(store, settings, now, report)
+    logger.info("sweep done", extra=report.as_dict())
+    return report
