@@ -1,0 +1,32 @@
+"""Account API: GET /api/me (plan, limits, usage this month); GET /api/admin/stats (admin group)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from functions.api.common import current_user_id, is_admin, make_app
+from voiceclone.config import get_settings
+from voiceclone.services import account
+from voiceclone.store import get_store
+
+router = Router()
+
+
+@router.get("/api/me", tags=["account"], summary="Your plan, limits and usage this month")
+def me() -> dict[str, Any]:
+    return account.me(get_store(), get_settings(), current_user_id(router))
+
+
+@router.get("/api/admin/stats", tags=["account"], summary="Platform-wide figures (admin group only)")
+def platform_stats() -> dict[str, Any]:
+    current_user_id(router)
+    return account.platform_stats(get_store(), is_admin(router))
+
+
+app = make_app(router)
+
+
+def lambda_handler(event: dict, context: Any) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,65 @@
+"""API docs, no auth: GET /api/openapi.json (OpenAPI 3.1 of every area) and GET /api/docs (Swagger UI)."""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import aws_lambda_powertools.event_handler as event_handler
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
+
+from functions.api.routes import ROUTES
+
+TITLE = "voiceclone API"
+VERSION = "0.1.0"
+DESCRIPTION = (
+    "Upload voice samples, train voices (XTTS v2) and generate speech. Every endpoint but the docs "
+    "needs `Authorization: Bearer <JWT>`. Errors are `{\"error\": {\"code\", \"message\"}}`."
+)
+_SWAGGER_DIR = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
+
+app = APIGatewayHttpResolver()
+
+
+@lru_cache(maxsize=1)
+def openapi_json() -> str:
+    """One spec merged from every area's resolver (their routes, models and validation errors)."""
+    merge = OpenAPIMerge(
+        title=TITLE,
+        version=VERSION,
+        openapi_version="3.1.0",
+        description=DESCRIPTION,
+        security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")},
+        security=[{"bearerAuth": []}],
+        on_conflict="error",
+    )
+    for module_name in ROUTES:
+        if module_name != __name__:
+            merge.add_schema(importlib.import_module(module_name).app.get_openapi_schema())
+    return merge.get_openapi_json_schema()
+
+
+@app.get("/api/openapi.json")
+def openapi() -> Response[str]:
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_json())
+
+
+@app.get("/api/docs")
+def swagger_ui() -> Response[str]:
+    html = generate_swagger_html(
+        openapi_json().replace("</", "<\\/"),
+        (_SWAGGER_DIR / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        (_SWAGGER_DIR / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        "",
+        None,
+    )
+    return Response(status_code=200, content_type="text/html", body=html)
+
+
+def lambda_handler(event: dict, context: Any) -> dict:
+    return app.resolve(event, context)

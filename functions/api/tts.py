@@ -1,0 +1,82 @@
+"""TTS API: generate, job, cancel, result, download (302), jobs, available models, model info."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from functions.api.common import current_user_id, header, make_app
+from voiceclone.config import get_settings
+from voiceclone.domain.jobs import JobStatus
+from voiceclone.services import tts
+from voiceclone.services.idempotency import run_once
+from voiceclone.services.tts import GenerateRequest
+from voiceclone.store import get_store
+
+router = Router()
+
+
+@router.post("/api/tts/generate", tags=["tts"], summary="Speak text with your voice or a public one")
+def generate(body: GenerateRequest) -> tuple[dict[str, Any], int]:
+    store, settings, user_id = get_store(), get_settings(), current_user_id(router)
+    job = run_once(
+        store,
+        settings,
+        operation="tts.generate",
+        user_id=user_id,
+        key=header(router, "Idempotency-Key"),
+        request=body.model_dump(mode="json"),
+        action=lambda: tts.generate(store, settings, user_id, body),
+        lambda_context=router.lambda_context,
+    )
+    return job, 202
+
+
+@router.get("/api/tts/job/<job_id>", tags=["tts"], summary="A TTS job")
+def get_job(job_id: str) -> dict[str, Any]:
+    return tts.get_job(get_store(), current_user_id(router), job_id)
+
+
+@router.post("/api/tts/job/<job_id>/cancel", tags=["tts"], summary="Cancel a pending or running job")
+def cancel_job(job_id: str) -> dict[str, Any]:
+    return tts.cancel_job(get_store(), current_user_id(router), job_id)
+
+
+@router.get("/api/tts/job/<job_id>/result", tags=["tts"], summary="Result of a completed job with a download URL")
+def result(job_id: str) -> dict[str, Any]:
+    return tts.result(get_store(), get_settings(), current_user_id(router), job_id)
+
+
+@router.get("/api/tts/job/<job_id>/download", tags=["tts"], summary="Redirect (302) to the audio file")
+def download(job_id: str) -> Response[None]:
+    url = tts.download_url(get_store(), get_settings(), current_user_id(router), job_id)
+    return Response(status_code=302, headers={"Location": url})
+
+
+@router.get("/api/tts/jobs", tags=["tts"], summary="Your TTS jobs, newest first")
+def list_jobs(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    status: Annotated[JobStatus | None, Query()] = None,
+) -> dict[str, Any]:
+    return tts.list_jobs(get_store(), current_user_id(router), limit, cursor, status)
+
+
+@router.get("/api/tts/models/available", tags=["tts"], summary="Voices you can speak with, and engines")
+def available_models() -> dict[str, Any]:
+    return tts.available_models(get_store(), current_user_id(router))
+
+
+@router.get("/api/tts/models/<model_id>/info", tags=["tts"], summary="A voice you can speak with")
+def model_info(model_id: str) -> dict[str, Any]:
+    return tts.model_info(get_store(), current_user_id(router), model_id)
+
+
+app = make_app(router)
+
+
+def lambda_handler(event: dict, context: Any) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,50 @@
+"""Voices API: list, read, rename / change visibility, delete (artifacts too)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from functions.api.common import current_user_id, make_app
+from voiceclone.config import get_settings
+from voiceclone.domain.voices import VoiceStatus
+from voiceclone.services import voices
+from voiceclone.services.voices import UpdateVoiceRequest
+from voiceclone.store import get_store
+
+router = Router()
+
+
+@router.get("/api/voices", tags=["voices"], summary="Your voices, newest first")
+def list_voices(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    status: Annotated[VoiceStatus | None, Query()] = None,
+) -> dict[str, Any]:
+    return voices.list_voices(get_store(), current_user_id(router), limit, cursor, status)
+
+
+@router.get("/api/voices/<voice_id>", tags=["voices"], summary="Your voice, or a public one")
+def get_voice(voice_id: str) -> dict[str, Any]:
+    return voices.get_voice(get_store(), current_user_id(router), voice_id)
+
+
+@router.patch("/api/voices/<voice_id>", tags=["voices"], summary="Rename a voice or change its visibility")
+def update_voice(voice_id: str, body: UpdateVoiceRequest) -> dict[str, Any]:
+    return voices.update_voice(get_store(), current_user_id(router), voice_id, body)
+
+
+@router.delete("/api/voices/<voice_id>", tags=["voices"], summary="Delete a voice and its artifacts")
+def delete_voice(voice_id: str) -> Response[None]:
+    voices.delete_voice(get_store(), get_settings(), current_user_id(router), voice_id)
+    return Response(status_code=204)
+
+
+app = make_app(router)
+
+
+def lambda_handler(event: dict, context: Any) -> dict:
+    return app.resolve(event, context)
