@@ -1,0 +1,94 @@
+"""The gpu-synth worker: speaks a job's text in a voice and puts the encoded file in the outputs bucket.
+
+`python -m voiceclone.workers.synth` polls VOICECLONE_SYNTH_QUEUE_URL. Loaded voices stay in an LRU
+cache (VOICECLONE_WORKER_VOICE_CACHE_MB); SIGTERM lets the current job finish, then exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from voiceclone.config import Settings, get_settings
+from voiceclone.engines.registry import EngineRegistry
+from voiceclone.workers import resources
+from voiceclone.workers.loop import JobContext, Worker
+from voiceclone.workers.messages import SynthMessage, SynthResult
+from voiceclone.workers.postprocess import render
+from voiceclone.workers.voice_cache import VoiceCache
+
+logger = logging.getLogger(__name__)
+
+
+class SynthHandler:
+    kind = "synthesize"
+
+    def __init__(self, settings: Settings, registry: EngineRegistry, s3, cache: VoiceCache):
+        self.settings, self.registry, self.s3, self.cache = settings, registry, s3, cache
+
+    def handle(self, message: SynthMessage, context: JobContext) -> SynthResult:
+        payload = message.payload
+        engine = self.registry.engine_for(payload.model_type)
+        context.progress(0.05, "loading voice")
+        started = time.perf_counter()
+        key = (message.user_id, payload.voice_id, payload.model_type, tuple(sorted(payload.voice_artifact_keys.items())))
+        voice, hit = self.cache.get_or_load(key, lambda: self._load_voice(engine, payload, context.work_dir))
+        loaded = time.perf_counter()
+        context.progress(0.1, "synthesizing")
+        audio = engine.synthesize(payload.text, voice, payload.language, payload.voice_settings)
+        synthesized = time.perf_counter()
+        context.progress(0.9, "encoding")
+        data, content_type = render(audio.samples, audio.sample_rate, payload.output_format)
+        self.s3.put_object(
+            Bucket=self.settings.outputs_bucket, Key=payload.output_key, Body=data, ContentType=content_type
+        )
+        finished = time.perf_counter()
+        return SynthResult(
+            output_key=payload.output_key,
+            output_format=payload.output_format,
+            duration_s=round(audio.duration_s, 3),
+            sample_rate=audio.sample_rate,
+            size_bytes=len(data),
+            metrics={
+                "voice_cache_hit": float(hit),
+                "load_voice_s": round(loaded - started, 4),
+                "synthesis_s": round(synthesized - loaded, 4),
+                "postprocess_upload_s": round(finished - synthesized, 4),
+                "real_time_factor": round((synthesized - loaded) / max(audio.duration_s, 1e-6), 4),
+            },
+        )
+
+    def _load_voice(self, engine, payload, work_dir: Path):
+        folder = work_dir / "voice"
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {}
+        for name, key in payload.voice_artifact_keys.items():
+            files[name] = folder / Path(key).name
+            self.s3.download_file(self.settings.models_bucket, key, str(files[name]))
+        return engine.load_voice(payload.model_type, files)
+
+
+def build_worker(settings: Settings) -> Worker:
+    clients = resources.aws_clients()
+    registry = resources.engine_registry(settings, resources.xtts_model_dir(settings, clients["s3"]))
+    cache = VoiceCache(settings.worker_voice_cache_mb * 1024 * 1024)
+    return Worker(
+        SynthHandler(settings, registry, clients["s3"], cache),
+        resources.loop_settings(settings, settings.synth_queue_url, interrupt_on_stop=False),
+        sqs=clients["sqs"],
+        sfn=clients["sfn"],
+        tracker=resources.tracker(settings),
+    )
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = build_worker(get_settings())
+    worker.install_signal_handlers()
+    worker.run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

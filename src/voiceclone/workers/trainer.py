@@ -1,0 +1,93 @@
+"""The gpu-trainer worker: builds voices (instant latents or a fine-tuned GPT) from prepared clips.
+
+`python -m voiceclone.workers.trainer` polls VOICECLONE_TRAIN_QUEUE_URL. A job resumes from its last
+checkpoint when its message comes back (worker died or was stopped); SIGTERM checkpoints and releases it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from voiceclone import blobs
+from voiceclone.config import Settings, get_settings
+from voiceclone.engines.base import FineTuneConfig, TrainingClip
+from voiceclone.engines.registry import EngineRegistry
+from voiceclone.workers import resources
+from voiceclone.workers.checkpoints import S3CheckpointStore
+from voiceclone.workers.loop import JobContext, Worker
+from voiceclone.workers.messages import TrainMessage, TrainResult
+
+logger = logging.getLogger(__name__)
+
+
+class TrainHandler:
+    kind = "train"
+
+    def __init__(self, settings: Settings, registry: EngineRegistry, s3):
+        self.settings, self.registry, self.s3 = settings, registry, s3
+
+    def handle(self, message: TrainMessage, context: JobContext) -> TrainResult:
+        payload = message.payload
+        engine = self.registry.engine_for(payload.model_type)
+        context.progress(0.0, "downloading")
+        clips = self._download_clips(message, context.work_dir / "clips")
+        checkpoints = S3CheckpointStore(
+            self.s3, self.settings.models_bucket, message.user_id, message.job_id, context.work_dir
+        )
+        config = FineTuneConfig(
+            epochs=payload.config.epochs,
+            batch_size=payload.config.batch_size,
+            learning_rate=payload.config.learning_rate,
+            checkpoint_every_steps=payload.config.checkpoint_every_steps,
+        )
+        artifacts = engine.create_voice(
+            payload.model_type, clips, config, context.progress, context.work_dir, checkpoints
+        )
+        context.progress(0.98, "uploading")
+        prefix = blobs.voice_prefix(message.user_id, payload.voice_id)
+        keys = {}
+        for name, path in artifacts.files.items():
+            keys[name] = prefix + path.name
+            self.s3.upload_file(str(path), self.settings.models_bucket, keys[name])
+        checkpoints.clear()
+        return TrainResult(
+            voice_id=payload.voice_id,
+            model_type=payload.model_type,
+            artifact_keys=keys,
+            language=artifacts.language,
+            metrics=artifacts.metrics,
+        )
+
+    def _download_clips(self, message: TrainMessage, folder: Path) -> list[TrainingClip]:
+        folder.mkdir(parents=True, exist_ok=True)
+        clips = []
+        for index, clip in enumerate(message.payload.clips):
+            local = folder / f"{index:04d}_{Path(clip.key).name}"
+            self.s3.download_file(self.settings.samples_bucket, clip.key, str(local))
+            clips.append(TrainingClip(local, clip.duration_s, clip.language, clip.transcript))
+        return clips
+
+
+def build_worker(settings: Settings) -> Worker:
+    clients = resources.aws_clients()
+    registry = resources.engine_registry(settings, resources.xtts_model_dir(settings, clients["s3"]))
+    return Worker(
+        TrainHandler(settings, registry, clients["s3"]),
+        resources.loop_settings(settings, settings.train_queue_url, interrupt_on_stop=True),
+        sqs=clients["sqs"],
+        sfn=clients["sfn"],
+        tracker=resources.tracker(settings),
+    )
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = build_worker(get_settings())
+    worker.install_signal_handlers()
+    worker.run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
