@@ -1,0 +1,171 @@
+"""The workflows in the local run: the same definitions as in AWS, executed by moto's interpreter.
+
+`setup_local(stack)` is the hook `voiceclone.local.stack.LocalStack` calls at start: it registers the
+orchestration Lambdas for in-process dispatch, renders and creates both state machines, points the
+settings at them, fails jobs a previous run left behind, starts the sweeper on a timer and the CPU
+workers on the local queues. Any object with the stack's hook API (`register_lambda`,
+`create_state_machine`, `configure`, `on_stop`, `client`, `settings`) will do; the tests use one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from voiceclone.config import Settings
+from voiceclone.domain.timeutil import utcnow
+from voiceclone.store import get_store
+from voiceclone.workflows import definitions as d
+from voiceclone.workflows import failure, sweeper
+from voiceclone.workflows.events import CaughtError
+
+logger = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_S = 60.0
+ORPHANED_MESSAGE = "the platform restarted while this job ran; please start it again"
+# The stack hook for CPU workers: start_local_workers(stack) -> a stop function (None: no workers).
+WORKERS_HOOK = ("voiceclone.workers.local", "start_local_workers")
+
+
+def function_name(placeholder: str) -> str:
+    """Local Lambda function name for a placeholder: MarkProcessingFunctionArn -> voiceclone-mark-processing."""
+    module = d.LAMBDA_HANDLERS[placeholder].rsplit(".", 1)[1]
+    return "voiceclone-" + module.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class LocalWorkflows:
+    training_state_machine_arn: str
+    tts_state_machine_arn: str
+    substitutions: dict[str, str]
+
+
+def install_moto_fixes() -> None:
+    """moto 5.2.5 drops SendTaskFailure's `cause` (its response parser never reads it); pass it on,
+    so the worker's message reaches fail-job as it does in AWS."""
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    if getattr(StepFunctionResponse.send_task_failure, "_voiceclone_fixed", False):
+        return
+
+    def send_task_failure(self: Any) -> Any:
+        backend = self.stepfunction_backend
+        token, error, cause = self._get_param("taskToken"), self._get_param("error"), self._get_param("cause")
+        try:
+            backend.send_task_failure(token, error=error, cause=cause)
+        except TypeError:  # the plain backend (execution off) takes no cause
+            backend.send_task_failure(token, error=error)
+        return EmptyResult()
+
+    send_task_failure._voiceclone_fixed = True  # type: ignore[attr-defined]
+    StepFunctionResponse.send_task_failure = send_task_failure
+
+
+def deploy(
+    stack: Any,
+    *,
+    train_heartbeat_s: int = d.TRAIN_HEARTBEAT_S,
+    synth_heartbeat_s: int = d.SYNTH_HEARTBEAT_S,
+) -> LocalWorkflows:
+    """Register the Lambdas, create both state machines from the definitions, configure their ARNs."""
+    install_moto_fixes()
+    settings: Settings = stack.settings
+    substitutions = {
+        placeholder: stack.register_lambda(function_name(placeholder), f"{module}:lambda_handler")
+        for placeholder, module in d.LAMBDA_HANDLERS.items()
+    }
+    substitutions[d.TRAIN_QUEUE_URL] = settings.train_queue_url
+    substitutions[d.SYNTH_QUEUE_URL] = settings.synth_queue_url
+    training = d.training_definition(heartbeat_s=train_heartbeat_s)
+    tts = d.tts_definition(heartbeat_s=synth_heartbeat_s)
+    workflows = LocalWorkflows(
+        training_state_machine_arn=stack.create_state_machine(
+            d.TRAINING_STATE_MACHINE, d.render(training, substitutions)
+        ),
+        tts_state_machine_arn=stack.create_state_machine(d.TTS_STATE_MACHINE, d.render(tts, substitutions)),
+        substitutions=substitutions,
+    )
+    stack.configure(
+        training_state_machine_arn=workflows.training_state_machine_arn,
+        tts_state_machine_arn=workflows.tts_state_machine_arn,
+    )
+    return workflows
+
+
+def fail_orphaned_jobs(settings: Settings, sfn: Any) -> list[str]:
+    """Active jobs whose execution this moto does not know (a previous run's) end failed, not stuck."""
+    store = get_store(settings)
+    failed = []
+    horizon = utcnow() + timedelta(days=36500)  # every active job is "past" this deadline
+    for kind, jobs in (("training", store.training), ("tts", store.tts)):
+        for job in jobs.list_past_deadline(horizon, limit=10_000):
+            if sweeper.execution_status(sfn, job.execution_arn) == sweeper.RUNNING:
+                continue
+            error = CaughtError(Error="DeadlineExceeded", Cause=ORPHANED_MESSAGE)
+            if failure.fail_job(store, settings, kind, job.user_id, job.job_id, error)["status"] == "failed":
+                failed.append(job.job_id)
+    return failed
+
+
+class PeriodicSweeper:
+    """The EventBridge schedule of AWS, as a daemon thread."""
+
+    def __init__(self, sweep_once: Callable[[], Any], interval_s: float = SWEEP_INTERVAL_S) -> None:
+        self._sweep_once = sweep_once
+        self._interval_s = interval_s
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sweeper", daemon=True)
+
+    def start(self) -> PeriodicSweeper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval_s):
+            try:
+                self._sweep_once()
+            except Exception:  # a failed sweep is retried at the next tick
+                logger.exception("sweep failed")
+
+
+def _start_workers(stack: Any) -> None:
+    module_name, function = WORKERS_HOOK
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        logger.warning("%s not present: no CPU workers, GPU steps will wait in the queue", module_name)
+        return
+    stop = getattr(module, function)(stack)
+    if stop is not None:
+        stack.on_stop(stop)
+
+
+def setup_local(stack: Any, *, start_workers: bool = True, sweep_interval_s: float = SWEEP_INTERVAL_S) -> LocalWorkflows:
+    """The LocalStack hook: state machines, orphan cleanup, periodic sweeper, CPU workers."""
+    workflows = deploy(stack)
+    sfn = stack.client("stepfunctions")
+    orphaned = fail_orphaned_jobs(stack.settings, sfn)
+    if orphaned:
+        logger.info("failed %d job(s) left running by a previous run", len(orphaned))
+
+    def sweep_once() -> None:
+        settings = stack.settings
+        sweeper.sweep(get_store(settings), settings, sfn)
+
+    stack.on_stop(PeriodicSweeper(sweep_once, sweep_interval_s).start().stop)
+    if start_workers:
+        _start_workers(stack)
+    logger.info("state machines ready: %s, %s", d.TRAINING_STATE_MACHINE, d.TTS_STATE_MACHINE)
+    return workflows
