@@ -7,7 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from functions.orchestration import cleanup, fail_job, finalize_tts, mark_processing, remote_synthesize, sweeper
+from functions.orchestration import (
+    cleanup,
+    fail_job,
+    finalize_tts,
+    mark_processing,
+    remote_synthesize,
+    sweeper,
+)
 from voiceclone import blobs
 from voiceclone.domain.errors import Gone
 from voiceclone.domain.jobs import JobStatus
