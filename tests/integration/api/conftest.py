@@ -121,3 +121,76 @@ def store(settings):
     from voiceclone.store import get_store
 
     return get_store(settings)
+
+
+# --- records made directly through the store (analysis and training belong to other parts) ---
+
+
+def make_ready_sample(store, user_id: str, duration_s: float = 12.0, suitable: bool = True) -> str:
+    from voiceclone.domain.ids import SAMPLE_PREFIX, new_id
+    from voiceclone.domain.samples import SampleStatus, VoiceSample
+
+    sample_id = new_id(SAMPLE_PREFIX)
+    store.samples.create(
+        VoiceSample(
+            sample_id=sample_id,
+            user_id=user_id,
+            name="clip",
+            filename="clip.wav",
+            content_type="audio/wav",
+            s3_key=f"raw/{user_id}/{sample_id}/clip.wav",
+        )
+    )
+    store.samples.mark_analyzing(user_id, sample_id)
+    store.samples.mark_analyzed(
+        user_id,
+        sample_id,
+        status=SampleStatus.READY,
+        reasons=[] if suitable else ["too noisy"],
+        suitable_for_training=suitable,
+        quality={"snr_db": 30.0, "speech_ratio": 0.8},
+        metadata={"duration_s": duration_s, "sample_rate": 22050, "channels": 1, "format": "WAV"},
+    )
+    return sample_id
+
+
+def make_ready_voice(store, user_id: str, name: str = "Voice", public: bool = False, artifacts: dict | None = None) -> str:
+    from voiceclone.domain.ids import VOICE_PREFIX, new_id
+    from voiceclone.domain.voices import Visibility, VoiceModel
+
+    voice_id = new_id(VOICE_PREFIX)
+    store.voices.create(
+        VoiceModel(
+            voice_id=voice_id,
+            user_id=user_id,
+            name=name,
+            visibility=Visibility.PUBLIC if public else Visibility.PRIVATE,
+        )
+    )
+    store.voices.mark_ready(user_id, voice_id, artifact_keys=artifacts or {}, languages=["en"])
+    return voice_id
+
+
+PASS_MACHINE = '{"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": true}}}'
+
+
+@pytest.fixture
+def state_machines(settings, aws, monkeypatch):
+    """Trivial state machines in moto, configured in the settings: executions start, jobs stay pending."""
+    import uuid
+
+    from voiceclone import config
+
+    sfn = aws.client("stepfunctions")
+    arns = {}
+    for kind in ("training", "tts"):
+        arns[kind] = sfn.create_state_machine(
+            name=f"vc-{kind}-{uuid.uuid4().hex[:8]}",
+            definition=PASS_MACHINE,
+            roleArn="arn:aws:iam::123456789012:role/voiceclone-sfn",
+        )["stateMachineArn"]
+    monkeypatch.setenv("VOICECLONE_TRAINING_STATE_MACHINE_ARN", arns["training"])
+    monkeypatch.setenv("VOICECLONE_TTS_STATE_MACHINE_ARN", arns["tts"])
+    config.get_settings.cache_clear()
+    yield arns
+    config.get_settings.cache_clear()
