@@ -20,7 +20,7 @@ def add_command(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)),
                      help="gateway port (env PORT; default 8000); moto listens on port+1, SecantusDB on port+2")
     run.add_argument("--data-dir", type=Path, default=None, help="data folder (default: settings.local_data_dir)")
-    run.add_argument("--no-hooks", action="store_true", help="skip the workflows wiring and the demo")
+    run.add_argument("--no-demo", action="store_true", help="do not run the demo (voiceclone.local.demo)")
     run.set_defaults(handler=run_platform)
 
     token = subparsers.add_parser("token", help="print a JWT the local gateway accepts")
@@ -59,7 +59,7 @@ def run_platform(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     stack = LocalStack(LocalConfig(data_dir=_data_dir(args.data_dir), host=args.host, port=args.port,
-                                   run_hooks=not args.no_hooks))
+                                   run_demo=not args.no_demo))
     stack.start()
     try:
         _print_banner(stack)

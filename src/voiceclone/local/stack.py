@@ -7,7 +7,8 @@ Extension points for the other parts (all optional; the stack starts without the
   `stack.create_state_machine(name, definition)`, point the settings at them with
   `stack.configure(training_state_machine_arn=...)`, start CPU workers and hand their stop functions
   to `stack.on_stop(...)`.
-- `voiceclone.local.demo.run_demo(stack)`: runs after everything serves (the `make run` demo).
+- `voiceclone.local.demo.run_demo(stack)`: the `make run` demo, called in a background thread once
+  everything serves (skipped with `LocalConfig(run_demo=False)` / `voiceclone run --no-demo`).
 Settings reach every handler through VOICECLONE_* variables, which the stack sets and later restores.
 """
 
@@ -17,6 +18,7 @@ import importlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +50,7 @@ class LocalConfig:
     aws_port: int | None = None  # default: port + 1
     db_port: int | None = None  # default: port + 2
     db_name: str = "voiceclone"
-    run_hooks: bool = True
+    run_demo: bool = True
 
     def resolved_port(self, explicit: int | None, offset: int) -> int:
         if explicit is not None:
@@ -123,11 +125,11 @@ class LocalStack:
             self._start_database()
             self._start_aws()
             self._start_resources()
-            if self.config.run_hooks:
-                _call_hook(*WORKFLOWS_HOOK, self)
+            _call_hook(*WORKFLOWS_HOOK, self)
             self._start_gateway()
-            if self.config.run_hooks:
-                _call_hook(*DEMO_HOOK, self)
+            if self.config.run_demo:
+                # The demo may run long: it must not hold back `ready`.
+                threading.Thread(target=self._run_demo, name="demo", daemon=True).start()
         except BaseException:
             self.stop()
             raise
@@ -158,6 +160,12 @@ class LocalStack:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    def _run_demo(self) -> None:
+        try:
+            _call_hook(*DEMO_HOOK, self)
+        except Exception:
+            logger.exception("the demo failed; the platform keeps serving")
 
     # -- pieces -----------------------------------------------------------------------------------
     def _start_database(self) -> None:
