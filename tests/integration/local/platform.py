@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 READY = re.compile(r"ready on (http://\S+)")
 MOTO = re.compile(r"S3/SQS/SFN:\s+(http://\S+)")
@@ -76,7 +77,7 @@ class RunningPlatform:
         time.sleep(0.1)  # let the reader thread drain the last lines
         return code
 
-    def __enter__(self) -> RunningPlatform:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
