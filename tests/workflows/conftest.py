@@ -7,6 +7,7 @@ definitions, Lambda tasks dispatched in-process to the real orchestration handle
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -49,11 +50,9 @@ class WorkflowStack:
         return lambdas.create_function(self.client("lambda"), lambdas.ensure_role(self.client("iam")), name)
 
     def create_state_machine(self, name: str, definition: dict) -> str:
-        import json
-
         sfn = self.client("stepfunctions")
         return sfn.create_state_machine(
-            name=f"{name}-{self.suffix}", definition=json.dumps(definition), roleArn=ROLE
+            name=f"{name}-{uuid.uuid4().hex[:8]}", definition=json.dumps(definition), roleArn=ROLE
         )["stateMachineArn"]
 
     def on_stop(self, callback: Callable[[], None]) -> None:
@@ -112,3 +111,87 @@ def workflow_stack(settings, aws, monkeypatch):
 @pytest.fixture
 def harness(workflow_stack) -> Harness:
     return Harness(stack=workflow_stack, store=get_store(workflow_stack.settings))
+
+
+# -- CPU workers on the tiny model ---------------------------------------------------------------
+MAX_NEW_TOKENS = 24  # random weights never stop: ~1.1 s of audio per text chunk
+
+
+@pytest.fixture(scope="session")
+def registry():
+    """The engines on the tiny XTTS, shared by every test so the base model loads once."""
+    from tests.support.tiny_xtts import tiny_xtts_dir
+    from voiceclone.engines.registry import EngineOptions, EngineRegistry
+
+    return EngineRegistry(EngineOptions(xtts_model_dir=tiny_xtts_dir(), device="cpu", max_new_tokens=MAX_NEW_TOKENS))
+
+
+class Workers:
+    """The real trainer and synth job loops, each in a thread on this test's queues."""
+
+    def __init__(self, settings, registry, aws, heartbeat_s: float = 0.5) -> None:
+        from voiceclone.workers.loop import LoopSettings, Worker
+        from voiceclone.workers.synth import SynthHandler
+        from voiceclone.workers.tracking import StoreJobTracker
+        from voiceclone.workers.trainer import TrainHandler
+        from voiceclone.workers.voice_cache import VoiceCache
+
+        s3 = aws.client("s3")
+        tracker = StoreJobTracker(get_store(settings))
+
+        def loop(queue_url: str, interrupt: bool) -> LoopSettings:
+            return LoopSettings(queue_url=queue_url, heartbeat_s=heartbeat_s, visibility_timeout_s=QUEUE_VISIBILITY_S,
+                                poll_wait_s=1, progress_interval_s=0.0, interrupt_on_stop=interrupt)
+
+        clients = {"sqs": aws.client("sqs"), "sfn": aws.client("stepfunctions"), "tracker": tracker}
+        self.handlers = {
+            "train": TrainHandler(settings, registry, s3),
+            "synthesize": SynthHandler(settings, registry, s3, VoiceCache(256 * 1024 * 1024)),
+        }
+        self.make = {
+            "train": lambda: Worker(self.handlers["train"], loop(settings.train_queue_url, True), **clients),
+            "synthesize": lambda: Worker(self.handlers["synthesize"], loop(settings.synth_queue_url, False), **clients),
+        }
+        self.running: list[tuple[Any, Any]] = []
+
+    def start(self, kind: str):
+        import threading
+
+        worker = self.make[kind]()
+        thread = threading.Thread(target=worker.run, name=f"test-{kind}-worker", daemon=True)
+        thread.start()
+        self.running.append((worker, thread))
+        return worker
+
+    def stop(self) -> None:
+        for worker, _ in self.running:
+            worker.request_stop("test over")
+        for _, thread in self.running:
+            thread.join(60)
+        self.running.clear()
+
+
+@pytest.fixture
+def workers(workflow_stack, registry, aws):
+    running = Workers(workflow_stack.settings, registry, aws)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def speech():
+    from tests.support.speech import english_utterances
+
+    return english_utterances()
+
+
+@pytest.fixture(scope="session")
+def instant_voice_files(registry, speech, tmp_path_factory):
+    """An instant voice (conditioning latents) made once from real LibriVox speech."""
+    from voiceclone.engines.base import FineTuneConfig, TrainingClip
+
+    clips = [TrainingClip(u.path, u.duration_s, "en", u.transcript) for u in speech]
+    artifacts = registry.engine_for("xtts_v2_instant").create_voice(
+        "xtts_v2_instant", clips, FineTuneConfig(), lambda fraction, stage: None, tmp_path_factory.mktemp("voice")
+    )
+    return artifacts.files

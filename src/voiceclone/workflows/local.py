@@ -9,7 +9,6 @@ workers on the local queues. Any object with the stack's hook API (`register_lam
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -28,8 +27,6 @@ logger = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_S = 60.0
 ORPHANED_MESSAGE = "the platform restarted while this job ran; please start it again"
-# The stack hook for CPU workers: start_local_workers(stack) -> a stop function (None: no workers).
-WORKERS_HOOK = ("voiceclone.workers.local", "start_local_workers")
 
 
 def function_name(placeholder: str) -> str:
@@ -138,18 +135,40 @@ class PeriodicSweeper:
                 logger.exception("sweep failed")
 
 
+class CpuWorkers:
+    """The trainer and synth job loops of the GPU containers, as threads polling the local queues."""
+
+    def __init__(self, settings: Settings, kinds: tuple[str, ...] = ("train", "synthesize")) -> None:
+        from voiceclone.workers import synth, trainer
+
+        builders = {"train": trainer.build_worker, "synthesize": synth.build_worker}
+        self.workers = {kind: builders[kind](settings) for kind in kinds}
+        self._threads = [
+            threading.Thread(target=worker.run, name=f"cpu-worker-{kind}", daemon=True)
+            for kind, worker in self.workers.items()
+        ]
+
+    def start(self) -> CpuWorkers:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 60) -> None:
+        for worker in self.workers.values():
+            worker.request_stop("local run stopping")
+        for thread in self._threads:
+            thread.join(timeout_s)
+
+
 def _start_workers(stack: Any) -> None:
-    module_name, function = WORKERS_HOOK
+    from voiceclone.engines.base import ModelUnavailable
+
     try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:
-            raise
-        logger.warning("%s not present: no CPU workers, GPU steps will wait in the queue", module_name)
+        workers = CpuWorkers(stack.settings).start()
+    except (SystemExit, ModelUnavailable) as error:  # no queue or model configured: the API still serves
+        logger.warning("no CPU workers (%s): GPU steps wait in the queue until their heartbeat times out", error)
         return
-    stop = getattr(module, function)(stack)
-    if stop is not None:
-        stack.on_stop(stop)
+    stack.on_stop(workers.stop)
 
 
 def setup_local(stack: Any, *, start_workers: bool = True, sweep_interval_s: float = SWEEP_INTERVAL_S) -> LocalWorkflows:
