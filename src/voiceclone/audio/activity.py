@@ -1,0 +1,70 @@
+"""Speech activity, noise floor and SNR from the power of 20 ms frames.
+
+SNR is the speech power over the whole recording against the noise power, both in dB:
+noise = mean power of the quietest 1 % of frames (the pauses), speech = mean power of all frames minus
+noise. Validated on real speech with white noise mixed at 5-30 dB (tests/unit/audio/test_snr.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+FRAME_S = 0.02
+NOISE_PERCENTILE = 1.0
+MIN_NOISE_POWER = 1e-10  # -100 dBFS: digital silence is not infinitely clean
+MAX_SNR_DB = 80.0
+SPEECH_MARGIN_DB = 6.0  # speech frames are at least this far above the noise floor ...
+SPEECH_RANGE_DB = 30.0  # ... and within this range of the loud (95th percentile) frames
+BRIDGE_GAP_S = 0.2  # gaps shorter than this inside speech are speech (stops, short pauses)
+MIN_BURST_S = 0.06  # louder bursts shorter than this are clicks, not speech
+
+
+def frame_powers(mono: np.ndarray, frame_len: int) -> np.ndarray:
+    """Mean square of consecutive frames (a partial last frame is dropped)."""
+    usable = len(mono) // frame_len * frame_len
+    return np.square(mono[:usable], dtype=np.float64).reshape(-1, frame_len).mean(axis=1)
+
+
+def to_db(power: np.ndarray | float) -> np.ndarray | float:
+    return 10 * np.log10(np.maximum(power, 1e-30))
+
+
+def noise_power(powers: np.ndarray) -> float:
+    if len(powers) == 0:
+        return MIN_NOISE_POWER
+    count = max(int(len(powers) * NOISE_PERCENTILE / 100), 1)
+    quietest = np.partition(powers, count - 1)[:count]
+    return max(float(quietest.mean()), MIN_NOISE_POWER)
+
+
+def snr_db(powers: np.ndarray) -> float:
+    noise = noise_power(powers)
+    speech = float(powers.mean()) - noise if len(powers) else 0.0
+    if speech <= 0:
+        return 0.0
+    return float(min(to_db(speech / noise), MAX_SNR_DB))
+
+
+def loud_level_db(powers: np.ndarray) -> float:
+    return float(to_db(np.percentile(powers, 95))) if len(powers) else -300.0
+
+
+def speech_mask(powers: np.ndarray, frame_s: float = FRAME_S) -> np.ndarray:
+    """True for frames that hold speech, from an adaptive threshold between noise floor and loud level."""
+    if len(powers) == 0:
+        return np.zeros(0, dtype=bool)
+    noise_db, loud_db = to_db(noise_power(powers)), loud_level_db(powers)
+    threshold = max(noise_db + SPEECH_MARGIN_DB, loud_db - SPEECH_RANGE_DB)
+    active = to_db(powers) > threshold
+    bridge = max(int(round(BRIDGE_GAP_S / frame_s)), 1)
+    burst = max(int(round(MIN_BURST_S / frame_s)), 1)
+    padded = np.pad(active, bridge)
+    active = ndimage.binary_closing(padded, np.ones(bridge))[bridge:-bridge]
+    return ndimage.binary_opening(active, np.ones(burst))
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) index pairs of the True runs of a boolean array."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
