@@ -61,7 +61,7 @@ def speech_cache() -> Path:
     """The cache folder, fetched on first use."""
     cache = Path(os.environ.get("VOICECLONE_SPEECH_CACHE", REPO_ROOT / ".cache" / "speech"))
     if not (cache / ".complete").exists():
-        result = subprocess.run([str(FETCH_SCRIPT)], capture_output=True, text=True, timeout=900)
+        result = subprocess.run([str(FETCH_SCRIPT)], check=False, capture_output=True, text=True, timeout=900)
         if result.returncode != 0:
             raise RuntimeError(f"{FETCH_SCRIPT} failed, test speech unavailable:\n{result.stderr}")
     return cache

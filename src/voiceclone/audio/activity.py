@@ -57,8 +57,8 @@ def speech_mask(powers: np.ndarray, frame_s: float = FRAME_S) -> np.ndarray:
     noise_db, loud_db = to_db(noise_power(powers)), loud_level_db(powers)
     threshold = max(noise_db + SPEECH_MARGIN_DB, loud_db - SPEECH_RANGE_DB)
     active = to_db(powers) > threshold
-    bridge = max(int(round(BRIDGE_GAP_S / frame_s)), 1)
-    burst = max(int(round(MIN_BURST_S / frame_s)), 1)
+    bridge = max(round(BRIDGE_GAP_S / frame_s), 1)
+    burst = max(round(MIN_BURST_S / frame_s), 1)
     padded = np.pad(active, bridge)
     active = ndimage.binary_closing(padded, np.ones(bridge))[bridge:-bridge]
     return ndimage.binary_opening(active, np.ones(burst))

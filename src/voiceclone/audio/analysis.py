@@ -6,6 +6,7 @@ pitch frames, counters), so memory stays bounded for long files; the verdict is 
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import BinaryIO
 
@@ -70,7 +71,7 @@ class StreamFeatures:
     def __init__(self, sample_rate: int, channels: int):
         self.rate = sample_rate
         self.channels = channels
-        self.frame_len = max(int(round(activity.FRAME_S * sample_rate)), 1)
+        self.frame_len = max(round(activity.FRAME_S * sample_rate), 1)
         self.block_len = self.frame_len * FRAMES_PER_BLOCK
         self.samples = 0
         self.nonfinite = 0
@@ -152,7 +153,7 @@ class StreamFeatures:
             nonfinite_ratio=self.nonfinite / total,
             leading_silence_s=(segments[0][0] if segments else len(speech)) * frame_s,
             trailing_silence_s=(len(speech) - segments[-1][1] if segments else len(speech)) * frame_s,
-            longest_pause_s=max((b[0] - a[1] for a, b in zip(segments, segments[1:])), default=0) * frame_s,
+            longest_pause_s=max((b[0] - a[1] for a, b in itertools.pairwise(segments)), default=0) * frame_s,
             pitch_median_hz=_rounded(np.median(f0)) if len(f0) else None,
             pitch_p5_hz=_rounded(np.percentile(f0, 5)) if len(f0) else None,
             pitch_p95_hz=_rounded(np.percentile(f0, 95)) if len(f0) else None,

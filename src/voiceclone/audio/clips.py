@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -26,7 +27,7 @@ def speech_bounds(speech: np.ndarray, frame_s: float) -> tuple[int, int] | None:
     segments = activity.runs(speech)
     if not segments:
         return None
-    margin = int(round(EDGE_MARGIN_S / frame_s))
+    margin = round(EDGE_MARGIN_S / frame_s)
     return max(segments[0][0] - margin, 0), min(segments[-1][1] + margin, len(speech))
 
 
@@ -65,12 +66,12 @@ def share_transcript(transcript: str, speech: np.ndarray, clips: list[ClipSpan])
     shares = np.cumsum(speech_per_clip) / max(speech_per_clip.sum(), 1)
     boundaries, previous = [], 0
     for share in shares[:-1]:
-        boundary = _snap_to_punctuation(words, int(round(share * len(words))))
+        boundary = _snap_to_punctuation(words, round(share * len(words)))
         boundary = min(max(boundary, previous), len(words))
         boundaries.append(boundary)
         previous = boundary
     edges = [0, *boundaries, len(words)]
-    return [" ".join(words[a:b]) for a, b in zip(edges, edges[1:])]
+    return [" ".join(words[a:b]) for a, b in itertools.pairwise(edges)]
 
 
 def _snap_to_punctuation(words: list[str], index: int) -> int:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, Self
 
 import numpy as np
 import soundfile as sf
@@ -157,7 +157,7 @@ class AudioFile:
         self._handle.close()
         self._stream.close()
 
-    def __enter__(self) -> AudioFile:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -183,7 +183,7 @@ class ArrayAudio:
     def read(self, start: int, stop: int) -> np.ndarray:
         return self.samples[max(start, 0) : stop]
 
-    def __enter__(self) -> ArrayAudio:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -222,7 +222,7 @@ def _as_stream(source: bytes | str | Path | BinaryIO) -> BinaryIO:
     if isinstance(source, bytes | bytearray | memoryview):
         return io.BytesIO(source)
     if isinstance(source, str | Path):
-        return open(source, "rb")  # noqa: SIM115 - closed by AudioFile.close
+        return open(source, "rb")
     return source
 
 

@@ -79,7 +79,7 @@ class Enhancement:
         self.source = source
         self.options = options
         info = source.info
-        self.frame_len = max(int(round(activity.FRAME_S * info.sample_rate)), 1)
+        self.frame_len = max(round(activity.FRAME_S * info.sample_rate), 1)
         self.frame_s = self.frame_len / info.sample_rate
         self.powers = _mono_frame_powers(source, self.frame_len)
         self.speech = activity.speech_mask(self.powers)
@@ -163,7 +163,7 @@ def _high_pass(mono: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def _denoise_if_better(mono: np.ndarray, sample_rate: int) -> tuple[np.ndarray, bool]:
     """Noise-reduced audio when it clearly helps, else the input unchanged."""
-    frame_len = max(int(round(activity.FRAME_S * sample_rate)), 1)
+    frame_len = max(round(activity.FRAME_S * sample_rate), 1)
     cleaned = reduce_noise(mono, sample_rate)
     before, after = activity.frame_powers(mono, frame_len), activity.frame_powers(cleaned, frame_len)
     if len(before) == 0:

@@ -64,7 +64,7 @@ def gated_loudness(sub_block_energies: np.ndarray) -> float:
 def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
     """LUFS of a signal in memory, (frames,) or (frames, channels)."""
     samples = samples[:, None] if samples.ndim == 1 else samples
-    sub_block = max(int(round(SUB_BLOCK_S * sample_rate)), 1)
+    sub_block = max(round(SUB_BLOCK_S * sample_rate), 1)
     meter = LoudnessMeter(sample_rate, samples.shape[1], sub_block)
     meter.add(samples)
     return meter.integrated()
