@@ -15,10 +15,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
 from voiceclone.config import Settings
 
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -77,6 +73,10 @@ def parse_tts_output_key(key: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=8)
 def _client(endpoint_url: str | None):
+    # boto3 is imported on first use: read-only requests never pay its ~0.3 s import.
+    import boto3
+    from botocore.config import Config
+
     return boto3.client("s3", endpoint_url=endpoint_url, config=Config(signature_version="s3v4"))
 
 
@@ -119,6 +119,8 @@ def presign_download(
 
 
 def object_exists(bucket: str, key: str) -> bool:
+    from botocore.exceptions import ClientError
+
     try:
         s3_client().head_object(Bucket=bucket, Key=key)
         return True

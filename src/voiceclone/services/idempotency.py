@@ -10,17 +10,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyInconsistentStateError,
-    IdempotencyValidationError,
-)
-
 from voiceclone.config import Settings
 from voiceclone.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput
 from voiceclone.store import Store
-from voiceclone.store.idempotency import MongoPersistenceLayer
 
 MAX_KEY_LENGTH = 200
 WAIT_FOR_FIRST_S = 10.0
@@ -53,6 +45,16 @@ def run_once(
         return action()
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidInput(f"Idempotency-Key is longer than {MAX_KEY_LENGTH} characters")
+    # Imported here: Powertools' idempotency package pulls in boto3 (its DynamoDB layer) at import.
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyInconsistentStateError,
+        IdempotencyValidationError,
+    )
+
+    from voiceclone.store.idempotency import MongoPersistenceLayer
+
     config = IdempotencyConfig(
         event_key_jmespath="[operation, user_id, key]",
         payload_validation_jmespath="request",

@@ -11,8 +11,8 @@ from voiceclone.config import Settings
 from voiceclone.domain.errors import InvalidInput, PayloadTooLarge
 from voiceclone.domain.ids import SAMPLE_PREFIX, new_id
 from voiceclone.domain.samples import ACCEPTED_CONTENT_TYPES, AUDIO_CONTENT_TYPES, SampleStatus, VoiceSample
-from voiceclone.store import Store
 from voiceclone.services.views import page_view, public
+from voiceclone.store import Store
 
 
 class CreateSampleRequest(BaseModel):

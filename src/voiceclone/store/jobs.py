@@ -15,7 +15,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from voiceclone.domain.errors import InvalidTransition
-from voiceclone.domain.jobs import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus, check_transition, predecessors
+from voiceclone.domain.jobs import (
+    ACTIVE_STATUSES,
+    TERMINAL_STATUSES,
+    JobStatus,
+    check_transition,
+    predecessors,
+)
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.domain.training import TrainingJob
 from voiceclone.domain.tts import TtsJob

@@ -9,9 +9,6 @@ import json
 import os
 from functools import lru_cache
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
 
 class WorkflowStartError(Exception):
     """The execution could not be started; the message says why (recorded on the failed job)."""
@@ -19,6 +16,8 @@ class WorkflowStartError(Exception):
 
 @lru_cache(maxsize=8)
 def _client(endpoint_url: str | None):
+    import boto3  # on first use: read-only requests never pay its import
+
     return boto3.client("stepfunctions", endpoint_url=endpoint_url)
 
 
@@ -30,6 +29,8 @@ def start_execution(state_machine_arn: str, job_id: str, user_id: str) -> str:
     """Start the execution `job_id`; returns its ARN. Raises WorkflowStartError."""
     if not state_machine_arn:
         raise WorkflowStartError("the state machine is not configured (set its ARN in the settings)")
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         response = sfn_client().start_execution(
             stateMachineArn=state_machine_arn,
@@ -48,6 +49,8 @@ def stop_execution(execution_arn: str | None, cause: str = "cancelled by the use
     """Stop an execution; False when there is none or it already ended (the job status decides anyway)."""
     if not execution_arn:
         return False
+    from botocore.exceptions import ClientError
+
     try:
         sfn_client().stop_execution(executionArn=execution_arn, error="Cancelled", cause=cause)
         return True

@@ -32,8 +32,8 @@ def test_cancel_racing_completion_has_exactly_one_winner(api, store, state_machi
         job_id = api.post("/api/tts/generate", body={"text": "race", "voice_model_id": voice}).json["job_id"]
         store.tts.transition("alice", job_id, JobStatus.PROCESSING)
         cancel, complete = _race(
-            lambda: api.post(f"/api/tts/job/{job_id}/cancel"),
-            lambda: store.tts.transition("alice", job_id, JobStatus.COMPLETED, output_key="k"),
+            lambda job_id=job_id: api.post(f"/api/tts/job/{job_id}/cancel"),
+            lambda job_id=job_id: store.tts.transition("alice", job_id, JobStatus.COMPLETED, output_key="k"),
         )
         final = store.tts.get("alice", job_id).status
         if cancel.status == 200:

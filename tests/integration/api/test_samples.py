@@ -22,7 +22,8 @@ def test_create_sample_returns_record_and_working_presigned_post(api, settings, 
     assert upload["fields"]["Content-Type"] == "audio/wav"
     assert upload["max_bytes"] == 50 * 1024 * 1024
     policy = upload["fields"]["policy"]
-    import base64, json
+    import base64
+    import json
     conditions = json.loads(base64.b64decode(policy))["conditions"]
     assert ["content-length-range", 1, settings.upload_max_bytes] in conditions
 

@@ -73,7 +73,7 @@ def test_ids_are_prefixed_unique_and_valid_execution_names():
 
 
 def test_sample_usability_reasons():
-    base = dict(sample_id="s", user_id="u", name="n", filename="f.wav", content_type="audio/wav", s3_key="k")
+    base = {"sample_id": "s", "user_id": "u", "name": "n", "filename": "f.wav", "content_type": "audio/wav", "s3_key": "k"}
     assert "not ready" in VoiceSample(**base).unusable_reason()
     rejected = VoiceSample(**base, status=SampleStatus.READY, reasons=["clipping"])
     assert "clipping" in rejected.unusable_reason()

@@ -1,0 +1,100 @@
+"""Cold-start proxy for the API Lambdas: import time of each handler module in a fresh interpreter.
+
+Median of 5 fresh interpreters per module, beside a baseline measured in the same run (importing only
+Powertools' event handler and pydantic, the floor every handler pays), and the heavy modules each
+handler pulls in (must be none). Writes bench/results/api_imports.json and .md.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from functions.api.routes import ROUTES
+
+RESULTS = Path(__file__).parent / "results"
+RUNS = 5
+TARGET_S = 0.5
+HEAVY = ["torch", "torchaudio", "librosa", "numpy", "scipy", "TTS", "transformers", "soundfile", "pyloudnorm",
+         "soxr", "secantus", "moto", "resemblyzer"]
+BASELINE = "aws_lambda_powertools.event_handler, pydantic"
+
+_PROBE = """
+import json, sys, time
+started = time.perf_counter()
+import {modules}
+elapsed = time.perf_counter() - started
+heavy = sorted(name for name in {heavy!r} if name in sys.modules)
+print(json.dumps({{"seconds": elapsed, "heavy": heavy, "modules": len(sys.modules)}}))
+"""
+
+
+def probe(modules: str) -> dict:
+    """Import `modules` in a fresh interpreter: seconds, heavy modules loaded, module count."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(modules=modules, heavy=HEAVY)],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def summarize(runs: list[dict]) -> dict:
+    return {
+        "median_s": round(statistics.median(r["seconds"] for r in runs), 4),
+        "min_s": round(min(r["seconds"] for r in runs), 4),
+        "max_s": round(max(r["seconds"] for r in runs), 4),
+        "heavy_modules": sorted({name for r in runs for name in r["heavy"]}),
+        "modules_loaded": runs[0]["modules"],
+    }
+
+
+def measure_all(targets: list[str]) -> dict[str, dict]:
+    """RUNS rounds, every target once per round: load on a shared machine hits all of them alike."""
+    runs: dict[str, list[dict]] = {target: [] for target in targets}
+    for _ in range(RUNS):
+        for target in targets:
+            runs[target].append(probe(target))
+    return {target: summarize(target_runs) for target, target_runs in runs.items()}
+
+
+def main() -> dict:
+    figures = measure_all([BASELINE, *ROUTES])
+    baseline = figures.pop(BASELINE)
+    handlers = figures
+    for figures in handlers.values():
+        figures["ratio_to_baseline"] = round(figures["median_s"] / baseline["median_s"], 2)
+        figures["under_target"] = figures["median_s"] < TARGET_S and not figures["heavy_modules"]
+    report = {
+        "benchmark": "api_imports",
+        "runs_per_module": RUNS,
+        "target_s": TARGET_S,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "baseline": {"imports": BASELINE, **baseline},
+        "handlers": handlers,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "api_imports.json").write_text(json.dumps(report, indent=2) + "\n")
+    lines = [
+        "# API handler import time (cold-start proxy)",
+        "",
+        (f"Median of {RUNS} fresh interpreters (rounds interleaved); baseline = `{BASELINE}` "
+        f"({baseline['median_s']:.3f} s) in the same run; target < {TARGET_S} s and no heavy modules."),
+        "",
+        "| handler | median s | × baseline | modules loaded | heavy modules |",
+        "|---|---|---|---|---|",
+    ]
+    for module, f in handlers.items():
+        heavy = ", ".join(f["heavy_modules"]) or "none"
+        lines.append(f"| {module} | {f['median_s']:.3f} | {f['ratio_to_baseline']:.2f} | {f['modules_loaded']} | {heavy} |")
+    (RESULTS / "api_imports.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return report
+
+
+if __name__ == "__main__":
+    main()
