@@ -1,0 +1,74 @@
+"""The voiceclone CDK app: `cdk synth` / `cdk deploy --all` (cdk.json runs `python infra/app.py`).
+
+Stacks: Storage, Auth, Workflows, Api, Compute, Monitoring (see docs/deploy.md). Every synth runs the
+cdk-nag AwsSolutions checks unless CDK_VALIDATION=false (the template unit tests set it; `make synth`
+and CI keep it on).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, this file's folder is on sys.path, not the repository root that `infra` lives in.
+sys.path.insert(0, str(REPO_ROOT))
+
+from aws_cdk import App, Tags  # noqa: E402
+
+from infra import nag  # noqa: E402
+from infra.config import InfraConfig  # noqa: E402
+from infra.stacks.api import ApiStack  # noqa: E402
+from infra.stacks.auth import AuthStack  # noqa: E402
+from infra.stacks.compute import ComputeStack  # noqa: E402
+from infra.stacks.monitoring import MonitoringStack  # noqa: E402
+from infra.stacks.storage import StorageStack  # noqa: E402
+from infra.stacks.workflows import WorkflowsStack  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Platform:
+    app: App
+    config: InfraConfig
+    storage: StorageStack
+    auth: AuthStack
+    workflows: WorkflowsStack
+    api: ApiStack
+    compute: ComputeStack
+    monitoring: MonitoringStack
+
+
+def validation_enabled() -> bool:
+    return os.environ.get("CDK_VALIDATION", "true").lower() not in {"false", "0", "no"}
+
+
+def build(context: dict[str, Any] | None = None, outdir: str | None = None, validate: bool | None = None) -> Platform:
+    """Create the app and its stacks (context as with `-c key=value`, over cdk.json's feature flags)."""
+    # The CLI passes cdk.json's context itself; tests build the app directly and get the same flags here.
+    defaults = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    app = App(context={**defaults, **(context or {})}, outdir=outdir)
+    config = InfraConfig.from_context(app)
+    name = config.app_name
+    storage = StorageStack(app, f"{name}-Storage", config=config,
+                           description="voiceclone: samples, models and outputs buckets")
+    auth = AuthStack(app, f"{name}-Auth", config=config, description="voiceclone: API users (JWT issuer)")
+    workflows = WorkflowsStack(app, f"{name}-Workflows", config=config, storage=storage,
+                               description="voiceclone: state machines, orchestration Lambdas, GPU job queues")
+    api = ApiStack(app, f"{name}-Api", config=config, storage=storage, auth=auth, workflows=workflows,
+                   description="voiceclone: HTTP API and its Lambdas")
+    compute = ComputeStack(app, f"{name}-Compute", config=config, storage=storage, workflows=workflows,
+                           description="voiceclone: ECS GPU capacity and the trainer/synth workers")
+    monitoring = MonitoringStack(app, f"{name}-Monitoring", config=config, api=api, workflows=workflows,
+                                 compute=compute, description="voiceclone: alarms and dashboard")
+    Tags.of(app).add("project", "voiceclone")
+    if validation_enabled() if validate is None else validate:
+        nag.enable_checks(app)
+    return Platform(app, config, storage, auth, workflows, api, compute, monitoring)
+
+
+if __name__ == "__main__":
+    build().app.synth()

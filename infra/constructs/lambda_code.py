@@ -1,0 +1,88 @@
+"""The zip package every light Lambda runs: the project's packages plus its light dependencies.
+
+Bundled without Docker: `pip install --platform manylinux2014_x86_64 --only-binary=:all: -t` of the
+dependencies listed in pyproject.toml (boto3 excepted: the Lambda runtime ships it), then
+`voiceclone/` (without the embedded local stack) and `functions/` copied beside them. One asset serves
+every zip function, so it is built once per synth.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import jsii
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, IgnoreMode, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PYTHON_VERSION = "3.11"
+RUNTIME = lambda_.Runtime.PYTHON_3_11
+# Provided by the Lambda runtime; bundling it would add ~20 MB to every function.
+RUNTIME_PROVIDED = {"boto3", "botocore"}
+# Sources the package is made of; everything else at the repository root is excluded from the asset.
+PACKAGE_SOURCES = ("src", "functions", "pyproject.toml")
+# Not shipped to Lambda: the embedded local stack (SecantusDB, moto) and byte code.
+SKIPPED_IN_PACKAGE = ("__pycache__", "*.pyc", "local")
+
+
+def light_requirements(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str]:
+    """The project's base dependencies (the API extra-free set) minus what the runtime provides."""
+    dependencies = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    return [dep for dep in dependencies if _distribution_name(dep) not in RUNTIME_PROVIDED]
+
+
+def _distribution_name(requirement: str) -> str:
+    for separator in "<>=!~[; ":
+        requirement = requirement.split(separator, 1)[0]
+    return requirement.strip().lower()
+
+
+@jsii.implements(ILocalBundling)
+class PipLocalBundling:
+    """Builds the zip contents on this machine (no Docker): manylinux wheels + our sources."""
+
+    def try_bundle(self, output_dir: str, **_options: object) -> bool:
+        build_package(Path(output_dir))
+        return True
+
+
+def build_package(output_dir: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--platform", "manylinux2014_x86_64", "--implementation", "cp",
+            "--python-version", PYTHON_VERSION, "--only-binary=:all:",
+            "--target", str(output_dir), *light_requirements(),
+        ],
+        check=True,
+    )
+    ignore = shutil.ignore_patterns(*SKIPPED_IN_PACKAGE)
+    shutil.copytree(REPO_ROOT / "src" / "voiceclone", output_dir / "voiceclone", ignore=ignore, dirs_exist_ok=True)
+    shutil.copytree(REPO_ROOT / "functions", output_dir / "functions", ignore=ignore, dirs_exist_ok=True)
+
+
+def function_code(bundle: bool) -> lambda_.Code:
+    """The zip asset; with bundle=False the sources go as they are (template tests, no pip)."""
+    if not bundle:
+        return lambda_.Code.from_asset(str(REPO_ROOT), exclude=source_excludes(), ignore_mode=IgnoreMode.DOCKER)
+    return lambda_.Code.from_asset(
+        str(REPO_ROOT),
+        exclude=source_excludes(),
+        ignore_mode=IgnoreMode.DOCKER,
+        asset_hash_type=AssetHashType.SOURCE,
+        bundling=BundlingOptions(
+            # Only used when local bundling refuses, which ours never does.
+            image=DockerImage.from_registry(f"public.ecr.aws/sam/build-python{PYTHON_VERSION}"),
+            local=PipLocalBundling(),
+        ),
+    )
+
+
+def source_excludes(keep: tuple[str, ...] = PACKAGE_SOURCES) -> list[str]:
+    """Asset excludes (Docker syntax, anchored at the root) that leave only `keep` of the repository."""
+    excluded = sorted(entry.name for entry in REPO_ROOT.iterdir() if entry.name not in keep)
+    return [*excluded, "**/__pycache__", "**/*.pyc"]

@@ -1,0 +1,188 @@
+"""API: the HTTP API, its JWT authorizer, and one Lambda per handler module of functions/api/routes.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import jsii
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from functions.api import routes
+from infra import nag
+from infra.constructs import grants
+from infra.config import InfraConfig
+from infra.constructs.app_secrets import mongo_uri_secret
+from infra.constructs.lambda_code import function_code
+from infra.constructs.retention import log_retention
+from infra.constructs.service_function import ServiceFunction
+from infra.constructs.settings_environment import settings_environment
+from infra.stacks.auth import AuthStack
+from infra.stacks.storage import StorageStack
+from infra.stacks.workflows import WorkflowsStack
+
+# One JSON line per request: enough to trace a call to its Lambda and its caller.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "time": "$context.requestTime",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "latencyMs": "$context.responseLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "integrationError": "$context.integrationErrorMessage",
+    "authorizerError": "$context.authorizer.error",
+    "user": "$context.authorizer.claims.sub",
+    "sourceIp": "$context.identity.sourceIp",
+    "userAgent": "$context.identity.userAgent",
+}
+CORS_HEADERS = ["authorization", "content-type", "idempotency-key"]
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _AccessLogs:
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigwv2.LogGroupLogDestination(log_group)
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigateway.AccessLogFormat:
+        return apigateway.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT))
+
+
+class ApiStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: InfraConfig,
+        storage: StorageStack,
+        auth: AuthStack,
+        workflows: WorkflowsStack,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self._config = config
+        self._storage = storage
+        self._workflows = workflows
+        removal = config.removal_policy
+        mongo_secret = mongo_uri_secret(self, config)
+        environment = settings_environment(
+            config, samples=storage.samples, models=storage.models, outputs=storage.outputs, mongo_secret=mongo_secret,
+            training_state_machine_arn=workflows.training_state_machine.state_machine_arn,
+            tts_state_machine_arn=workflows.tts_state_machine.state_machine_arn,
+            jwt_issuer=auth.issuer, jwt_audience=auth.audience,
+        )
+        domain = None
+        if config.domain_name:
+            domain = apigwv2.DomainName(
+                self, "Domain", domain_name=config.domain_name,
+                certificate=acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn),
+            )
+        self.http_api = apigwv2.HttpApi(
+            self,
+            "HttpApi",
+            api_name=f"{config.app_name}-api",
+            create_default_stage=False,
+            cors_preflight=apigwv2.CorsPreflightOptions(
+                allow_origins=config.cors_allowed_origins,
+                allow_methods=[apigwv2.CorsHttpMethod.ANY],
+                allow_headers=CORS_HEADERS,
+                expose_headers=["location"],
+            ),
+        )
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=log_retention(config.log_retention_days), removal_policy=removal
+        )
+        self.stage = apigwv2.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(rate_limit=config.api_throttle_rate, burst_limit=config.api_throttle_burst),
+            access_log_settings=_AccessLogs(self.access_logs),
+            domain_mapping=apigwv2.DomainMappingOptions(domain_name=domain) if domain else None,
+        )
+        authorizer = authorizers.HttpJwtAuthorizer("JwtAuthorizer", auth.issuer, jwt_audience=[auth.audience])
+
+        self.functions: dict[str, lambda_.Function] = {}
+        code = function_code(config.bundle_lambdas)
+        for module, prefixes in routes.ROUTES.items():
+            area = module.rsplit(".", 1)[1]
+            handler = ServiceFunction(
+                self,
+                f"{area.title()}Handler",
+                code=code,
+                handler=f"{module}.lambda_handler",
+                description=f"HTTP API: {', '.join(prefixes)}",
+                environment=environment,
+                log_retention_days=config.log_retention_days,
+                removal_policy=removal,
+            ).function
+            self.functions[area] = handler
+            if area != "docs":  # the docs serve a static spec: no database
+                mongo_secret.grant_read(handler)
+            _PERMISSIONS.get(area, lambda *_: None)(self, handler)
+            integration = integrations.HttpLambdaIntegration(f"{area.title()}Integration", handler)
+            for prefix in prefixes:
+                self._add_routes(prefix, integration, authorizer)
+
+        CfnOutput(self, "ApiUrl", value=self.stage.url)
+
+    def _add_routes(
+        self, prefix: str, integration: apigwv2.HttpRouteIntegration, authorizer: apigwv2.IHttpRouteAuthorizer
+    ) -> None:
+        for path in (prefix, f"{prefix}/{{proxy+}}"):
+            if routes.requires_auth(path.replace("{proxy+}", "x")):
+                self.http_api.add_routes(path=path, methods=[apigwv2.HttpMethod.ANY], integration=integration,
+                                         authorizer=authorizer)
+            else:
+                for route in self.http_api.add_routes(path=path, methods=[apigwv2.HttpMethod.GET], integration=integration):
+                    nag.acknowledge(route, "The OpenAPI document and Swagger UI are public by design.", "AwsSolutions-APIG4")
+
+    # Least privilege per handler: what each area's services do with AWS.
+    def grant_samples(self, handler: lambda_.Function) -> None:
+        # Presigned POST uploads act with the handler's right to put raw objects; deletes remove them.
+        samples = self._storage.samples
+        grants.grant_objects(samples, handler.role, "raw/", *grants.READ, *grants.WRITE, *grants.DELETE)
+        grants.grant_listing(samples, handler.role, "raw/")
+
+    def grant_training(self, handler: lambda_.Function) -> None:
+        self._grant_workflow("Training", handler)
+
+    def grant_tts(self, handler: lambda_.Function) -> None:
+        self._grant_workflow("Tts", handler)
+        grants.grant_objects(self._storage.outputs, handler.role, "tts/", *grants.READ)  # presigned downloads
+        grants.grant_listing(self._storage.outputs, handler.role, "tts/")
+
+    def grant_voices(self, handler: lambda_.Function) -> None:
+        # Deleting a voice deletes its artifacts (a prefix: list, then delete).
+        grants.grant_objects(self._storage.models, handler.role, "voices/", *grants.READ, *grants.DELETE)
+        grants.grant_listing(self._storage.models, handler.role, "voices/")
+
+    def _grant_workflow(self, name: str, handler: lambda_.Function) -> None:
+        machine = self._workflows.training_state_machine if name == "Training" else self._workflows.tts_state_machine
+        machine.grant_start_execution(handler)
+        grants.grant_executions(
+            self._workflows.state_machine_names[name], handler.role, "states:StopExecution", "states:DescribeExecution"
+        )
+
+
+_PERMISSIONS: dict[str, Callable[[ApiStack, lambda_.Function], None]] = {
+    "samples": ApiStack.grant_samples,
+    "training": ApiStack.grant_training,
+    "tts": ApiStack.grant_tts,
+    "voices": ApiStack.grant_voices,
+}

@@ -1,0 +1,217 @@
+"""Workflows: the training and TTS state machines, the Lambdas they and S3 events call, the GPU job
+queues and the sweeper's schedule. Definitions come from `voiceclone.workflows.definitions`."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Size, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra import nag
+from infra.constructs import grants
+from infra.config import InfraConfig
+from infra.constructs.app_secrets import mongo_uri_secret, provider_keys_secret
+from infra.constructs.job_queue import JobQueue
+from infra.constructs.lambda_code import REPO_ROOT, function_code, source_excludes
+from infra.constructs.retention import log_retention
+from infra.constructs.service_function import ServiceFunction
+from infra.constructs.settings_environment import settings_environment
+from infra.stacks.storage import StorageStack
+from voiceclone.workflows import definitions as asl
+
+AUDIO_LAMBDA_DOCKERFILE = "containers/audio-lambda/Dockerfile"
+# What the audio image's build context needs from the repository.
+AUDIO_IMAGE_SOURCES = ("src", "functions", "pyproject.toml", "README.md", "containers")
+
+
+class WorkflowsStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: InfraConfig, storage: StorageStack, **kwargs
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self._config = config
+        self._removal = config.removal_policy
+        self.mongo_secret = mongo_uri_secret(self, config)
+        # Buckets imported by name so the S3 notifications live here (no Storage <-> Workflows cycle).
+        samples = s3.Bucket.from_bucket_name(self, "SamplesBucket", storage.samples.bucket_name)
+        outputs = s3.Bucket.from_bucket_name(self, "OutputsBucket", storage.outputs.bucket_name)
+        self.train_queue = JobQueue(
+            self, "TrainQueue", visibility_timeout=Duration.seconds(config.train_queue_visibility_s),
+            max_receive_count=config.max_receive_count, removal_policy=self._removal,
+        )
+        self.synth_queue = JobQueue(
+            self, "SynthQueue", visibility_timeout=Duration.seconds(config.synth_queue_visibility_s),
+            max_receive_count=config.max_receive_count, removal_policy=self._removal,
+        )
+        self._environment = settings_environment(
+            config, samples=storage.samples, models=storage.models, outputs=storage.outputs,
+            mongo_secret=self.mongo_secret,
+            train_queue_url=self.train_queue.queue.queue_url, synth_queue_url=self.synth_queue.queue.queue_url,
+        )
+
+        code = function_code(config.bundle_lambdas)
+        audio_image = lambda name: lambda_.DockerImageCode.from_image_asset(  # noqa: E731
+            str(REPO_ROOT),
+            file=AUDIO_LAMBDA_DOCKERFILE,
+            cmd=[f"functions.orchestration.{name}.lambda_handler"],
+            exclude=source_excludes(AUDIO_IMAGE_SOURCES),
+        )
+        self.functions: dict[str, lambda_.Function] = {}
+        # Fixed names: the API and the sweeper build execution ARNs from them.
+        self.state_machine_names: dict[str, str] = {}
+        fn = self._function
+
+        analyze = fn("analyze_sample", audio_image("analyze_sample"), "Measures an uploaded sample; ready or rejected.",
+                     timeout=Duration.minutes(5), memory_size=3008)
+        grants.grant_objects(storage.samples, analyze.role, "raw/", *grants.READ)
+        enhance = fn("enhance_sample", audio_image("enhance_sample"), "Cleans one sample into training clips.",
+                     timeout=Duration.minutes(10), memory_size=3008)
+        grants.grant_objects(storage.samples, enhance.role, "raw/", *grants.READ)
+        grants.grant_objects(storage.samples, enhance.role, "prepared/", *grants.WRITE)
+
+        fn("mark_processing", code, "Marks a job processing and gathers what its workflow needs.")
+        fn("register_voice", code, "Records the trained voice and completes the training job.")
+        finalize = fn("finalize_tts", code, "Completes a TTS job and charges its characters once.")
+        grants.grant_objects(storage.outputs, finalize.role, "tts/", *grants.READ)
+        fn("fail_job", code, "Ends a job failed with its error message (a cancelled job stays cancelled).")
+        remote = fn("remote_synthesize", code, "Synthesises with a remote speech API.", timeout=Duration.minutes(5))
+        grants.grant_objects(storage.outputs, remote.role, "tts/", *grants.WRITE)
+        provider_keys_secret(self, config).grant_read(remote)
+        cleanup = fn("cleanup", code, "Marks records whose objects expired or were deleted.", timeout=Duration.minutes(1))
+
+        self.training_state_machine = self._state_machine(
+            "Training",
+            asl.training_definition(timeout_s=config.training_job_deadline_s, max_concurrency=config.enhance_max_concurrency),
+            queue=self.train_queue,
+            timeout=Duration.seconds(config.training_job_deadline_s + 3600),
+        )
+        self.tts_state_machine = self._state_machine(
+            "Tts",
+            asl.tts_definition(timeout_s=config.tts_job_deadline_s),
+            queue=self.synth_queue,
+            timeout=Duration.seconds(config.tts_job_deadline_s + 600),
+        )
+
+        sweeper = fn("sweeper", code, "Fails jobs past their deadline and purges old records.",
+                     timeout=Duration.minutes(5),
+                     training_state_machine_arn=self.training_state_machine.state_machine_arn,
+                     tts_state_machine_arn=self.tts_state_machine.state_machine_arn)
+        for state_machine_name in self.state_machine_names.values():
+            grants.grant_executions(state_machine_name, sweeper.role, "states:DescribeExecution", "states:StopExecution")
+        for bucket, prefix in ((storage.samples, "raw/"), (storage.outputs, "tts/"), (storage.models, "voices/")):
+            grants.grant_objects(bucket, sweeper.role, prefix, *grants.DELETE)
+            grants.grant_listing(bucket, sweeper.role, prefix)
+        events.Rule(
+            self,
+            "SweeperSchedule",
+            schedule=events.Schedule.rate(Duration.minutes(config.sweeper_interval_minutes)),
+            targets=[targets.LambdaFunction(sweeper, retry_attempts=2)],
+        )
+
+        samples.add_event_notification(
+            s3.EventType.OBJECT_CREATED, s3n.LambdaDestination(analyze), s3.NotificationKeyFilter(prefix="raw/")
+        )
+        for bucket, prefix in ((samples, "raw/"), (outputs, "tts/")):
+            for event in (s3.EventType.OBJECT_REMOVED, s3.EventType.LIFECYCLE_EXPIRATION):
+                bucket.add_event_notification(event, s3n.LambdaDestination(cleanup), s3.NotificationKeyFilter(prefix=prefix))
+
+        self._acknowledge_notifications_handler()
+
+        CfnOutput(self, "TrainingStateMachineArn", value=self.training_state_machine.state_machine_arn)
+        CfnOutput(self, "TtsStateMachineArn", value=self.tts_state_machine.state_machine_arn)
+
+    def _acknowledge_notifications_handler(self) -> None:
+        # CDK's singleton Lambda that writes the bucket notification configuration.
+        for child in self.node.children:
+            if child.node.id.startswith("BucketNotificationsHandler"):
+                nag.acknowledge(
+                    child,
+                    "CDK's bucket-notification custom resource: the basic execution policy lets it write its logs.",
+                    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                )
+
+    def _function(
+        self,
+        name: str,
+        code: lambda_.Code | lambda_.DockerImageCode,
+        description: str,
+        *,
+        timeout: Duration = Duration.seconds(30),
+        memory_size: int = 512,
+        **settings: str,
+    ) -> lambda_.Function:
+        """An orchestration Lambda running `functions.orchestration.<name>` with read access to the MongoDB secret."""
+        environment = dict(self._environment)
+        environment.update({f"VOICECLONE_{key.upper()}": value for key, value in settings.items()})
+        construct = ServiceFunction(
+            self,
+            _pascal(name),
+            code=code,
+            handler=None if isinstance(code, lambda_.DockerImageCode) else f"functions.orchestration.{name}.lambda_handler",
+            description=description,
+            environment=environment,
+            log_retention_days=self._config.log_retention_days,
+            removal_policy=self._removal,
+            timeout=timeout,
+            memory_size=memory_size,
+        )
+        if isinstance(code, lambda_.DockerImageCode):
+            construct.function.node.default_child.add_property_override(
+                "EphemeralStorage", {"Size": Size.gibibytes(4).to_mebibytes()}
+            )
+        self.mongo_secret.grant_read(construct.function)
+        self.functions[name] = construct.function
+        return construct.function
+
+    def _state_machine(self, name: str, definition: asl.Definition, *, queue: JobQueue, timeout: Duration) -> sfn.StateMachine:
+        substitutions = {
+            placeholder: self.functions[module.rsplit(".", 1)[1]].function_arn
+            for placeholder, module in asl.LAMBDA_HANDLERS.items()
+        }
+        substitutions.update({asl.TRAIN_QUEUE_URL: self.train_queue.queue.queue_url,
+                              asl.SYNTH_QUEUE_URL: self.synth_queue.queue.queue_url})
+        used = asl.placeholders(definition)
+        state_machine_name = f"{self._config.app_name}-{name.lower()}"
+        self.state_machine_names[name] = state_machine_name
+        state_machine = sfn.StateMachine(
+            self,
+            f"{name}StateMachine",
+            state_machine_name=state_machine_name,
+            definition_body=sfn.DefinitionBody.from_string(json.dumps(definition)),
+            definition_substitutions={key: value for key, value in substitutions.items() if key in used},
+            logs=sfn.LogOptions(
+                destination=logs.LogGroup(
+                    self,
+                    f"{name}ExecutionLogs",
+                    retention=log_retention(self._config.log_retention_days),
+                    removal_policy=self._removal,
+                ),
+                level=sfn.LogLevel.ALL,
+                include_execution_data=False,  # job texts and user ids stay out of the logs
+            ),
+            tracing_enabled=True,
+            timeout=timeout,
+        )
+        for placeholder, module in asl.LAMBDA_HANDLERS.items():
+            if placeholder in used:
+                grants.grant_invoke(self.functions[module.rsplit(".", 1)[1]].function_arn, state_machine.role)
+        queue.queue.grant_send_messages(state_machine)
+        nag.acknowledge(
+            state_machine,
+            "Execution logging (logs:CreateLogDelivery and friends) and X-Ray tracing have no resource-level "
+            "permissions.",
+            "AwsSolutions-IAM5[Resource::*]",
+        )
+        return state_machine
+
+
+def _pascal(snake: str) -> str:
+    return "".join(part.title() for part in snake.split("_"))
