@@ -8,4 +8,5 @@ from voiceclone.workflows.processing import mark_processing
 
 def lambda_handler(event, context):
     step = StepEvent.model_validate(event)
-    return mark_processing(get_store(get_settings()), step.kind, step.user_id, step.job_id)
+    settings = get_settings()
+    return mark_processing(get_store(settings), settings, step.kind, step.user_id, step.job_id)

@@ -103,6 +103,7 @@ def workflow_stack(settings, aws, monkeypatch):
         train_queue_url=ensure_queue(sqs, f"train-{stack.suffix}", {"VisibilityTimeout": str(QUEUE_VISIBILITY_S)}),
         synth_queue_url=ensure_queue(sqs, f"synth-{stack.suffix}", {"VisibilityTimeout": str(QUEUE_VISIBILITY_S)}),
     )
+    stack.configure(training_checkpoint_every_steps=2)  # often, so a killed trainer has one to resume from
     local.deploy(stack, train_heartbeat_s=60, synth_heartbeat_s=60)
     yield stack
     stack.stop()

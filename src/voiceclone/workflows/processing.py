@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from voiceclone import blobs
+from voiceclone.config import Settings
 from voiceclone.domain.errors import InvalidTransition
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.pricing import pricing_for
@@ -39,7 +40,7 @@ def _start(jobs: JobRepository, user_id: str, job_id: str, stage: str):
     return job
 
 
-def start_training(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
+def start_training(store: Store, settings: Settings, user_id: str, job_id: str) -> dict[str, Any]:
     job: TrainingJob = _start(store.training, user_id, job_id, STAGE_PREPARING)
     if not job.voice_id:
         raise JobNotRunnable(f"training job '{job_id}' has no voice record to train")
@@ -55,6 +56,7 @@ def start_training(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
             "batch_size": job.config.batch_size,
             "learning_rate": job.config.learning_rate,
             "quality_target": str(job.config.quality_target),
+            "checkpoint_every_steps": settings.training_checkpoint_every_steps,
         },
         "language": job.language,
         "samples": [
@@ -92,5 +94,7 @@ def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
     }
 
 
-def mark_processing(store: Store, kind: str, user_id: str, job_id: str) -> dict[str, Any]:
-    return start_training(store, user_id, job_id) if kind == "training" else start_tts(store, user_id, job_id)
+def mark_processing(store: Store, settings: Settings, kind: str, user_id: str, job_id: str) -> dict[str, Any]:
+    if kind == "training":
+        return start_training(store, settings, user_id, job_id)
+    return start_tts(store, user_id, job_id)
