@@ -162,14 +162,21 @@ def _high_pass(mono: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def _denoise_if_better(mono: np.ndarray, sample_rate: int) -> tuple[np.ndarray, bool]:
-    """Noise-reduced audio when it clearly helps, else the input unchanged."""
+    """Noise-reduced audio when it clearly helps, else the input unchanged.
+
+    Helps = the SNR estimate rises by 3 dB and the loud (speech) frames lose no more than 1.5 dB
+    beyond the noise power that was in them.
+    """
     frame_len = max(round(activity.FRAME_S * sample_rate), 1)
-    cleaned = reduce_noise(mono, sample_rate)
-    before, after = activity.frame_powers(mono, frame_len), activity.frame_powers(cleaned, frame_len)
+    before = activity.frame_powers(mono, frame_len)
     if len(before) == 0:
         return mono, False
+    cleaned = reduce_noise(mono, sample_rate)
+    after = activity.frame_powers(cleaned, frame_len)
     snr_gain = activity.snr_db(after) - activity.snr_db(before)
-    speech_loss = activity.loud_level_db(before) - activity.loud_level_db(after)
+    loud_before = np.percentile(before, 95)
+    speech_only = activity.to_db(max(loud_before - activity.noise_power(before), loud_before * 0.01))
+    speech_loss = speech_only - activity.loud_level_db(after)
     if snr_gain >= MIN_DENOISE_GAIN_DB and speech_loss <= MAX_SPEECH_LOSS_DB:
         return cleaned, True
     return mono, False

@@ -60,12 +60,23 @@ def _steady_tone(m: AudioMetrics, t: Thresholds) -> bool:
 
 def _blocking_reasons(info: AudioInfo, m: AudioMetrics, t: Thresholds) -> list[str]:
     reasons = []
+    # defects of the file itself, whatever it holds
     if m.nonfinite_ratio > 0:
         reasons.append(
             f"{m.nonfinite_ratio:.2%} of samples are NaN or infinite: the file is damaged, export it again"
         )
+    if m.clipping_ratio > t.max_clipping_ratio:
+        reasons.append(f"clipping in {m.clipping_ratio:.1%} of samples: lower the input gain and record again")
+    if info.sample_rate < t.min_sample_rate:
+        reasons.append(
+            f"sample rate {info.sample_rate} Hz is too low: record at 22.05 kHz or more "
+            f"(at least {t.min_sample_rate // 1000} kHz)"
+        )
+    # then the speech in it
     if _no_speech(m, t):
-        reasons.append("no speech detected (silence or steady noise): check the microphone and record again")
+        reasons.append(
+            "no speech detected (silence, a steady tone or constant noise): check the microphone and record again"
+        )
         return reasons
     if _steady_tone(m, t):
         reasons.append("the recording is a steady tone, not speech: upload a recording of your voice")
@@ -77,14 +88,7 @@ def _blocking_reasons(info: AudioInfo, m: AudioMetrics, t: Thresholds) -> list[s
         )
     if m.snr_db < t.min_snr_db:
         reasons.append(f"SNR {m.snr_db:.0f} dB: record in a quieter room or closer to the microphone")
-    if m.clipping_ratio > t.max_clipping_ratio:
-        reasons.append(f"clipping in {m.clipping_ratio:.1%} of samples: lower the input gain and record again")
-    if info.sample_rate < t.min_sample_rate:
-        reasons.append(
-            f"sample rate {info.sample_rate} Hz is too low: record at 22.05 kHz or more "
-            f"(at least {t.min_sample_rate // 1000} kHz)"
-        )
-    elif m.bandwidth_hz < t.min_bandwidth_hz:
+    if info.sample_rate >= t.min_sample_rate and m.bandwidth_hz < t.min_bandwidth_hz:
         reasons.append(
             f"audio is band-limited to {m.bandwidth_hz / 1000:.1f} kHz (telephone or heavily compressed): "
             "record with a wideband microphone and export lossless or MP3 at 128 kbps or more"
