@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from voiceclone import blobs
 from voiceclone.config import Settings
-from voiceclone.domain.errors import InvalidInput, PayloadTooLarge
+from voiceclone.domain.errors import Conflict, InvalidInput, PayloadTooLarge
 from voiceclone.domain.ids import SAMPLE_PREFIX, new_id
 from voiceclone.domain.samples import ACCEPTED_CONTENT_TYPES, AUDIO_CONTENT_TYPES, SampleStatus, VoiceSample
 from voiceclone.services.views import page_view, public
@@ -88,6 +88,9 @@ def get_sample(store: Store, user_id: str, sample_id: str) -> dict[str, Any]:
 
 
 def delete_sample(store: Store, settings: Settings, user_id: str, sample_id: str) -> None:
-    """Delete the record and its S3 object (prepared clips of finished jobs stay with those jobs)."""
+    """Delete the record and its S3 object; refused (409) while a training job still uses the sample."""
+    store.samples.get(user_id, sample_id)
+    if store.training.count_active_using_sample(user_id, sample_id):
+        raise Conflict(f"sample '{sample_id}' is used by a pending or running training job; cancel it or wait")
     sample = store.samples.delete(user_id, sample_id)
     blobs.delete_object(settings.samples_bucket, sample.s3_key)

@@ -4,7 +4,7 @@ Methods (all scoped by user id): create, get, find, list(limit, cursor, status),
 job_id, to_status, **fields), update_progress(user_id, job_id, progress, stage), set_execution_arn,
 count_active. System-wide, for the sweeper only: list_past_deadline(now), list_finished_before(cutoff),
 purge(user_id, job_id).
-TTS only: mark_output_expired(user_id, job_id).
+Training only: count_active_using_sample(user_id, sample_id). TTS only: mark_output_expired(user_id, job_id).
 """
 
 from __future__ import annotations
@@ -117,6 +117,11 @@ class TrainingJobRepository(JobRepository[TrainingJob]):
     collection_name = indexes.TRAINING_JOBS
     model = TrainingJob
     kind = "training job"
+
+    def count_active_using_sample(self, user_id: str, sample_id: str) -> int:
+        """Pending or processing jobs training on this sample (its audio must stay until they end)."""
+        statuses = [str(s) for s in ACTIVE_STATUSES]
+        return self.collection.count_documents({"user_id": user_id, "sample_ids": sample_id, "status": {"$in": statuses}})
 
 
 class TtsJobRepository(JobRepository[TtsJob]):

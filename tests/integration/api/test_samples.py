@@ -99,3 +99,14 @@ def test_unknown_route_is_json_404(api):
     response = api.get("/api/samples/a/b/c")
     assert response.status == 404
     assert response.error_code == "route_not_found"
+
+
+def test_sample_in_use_by_active_training_cannot_be_deleted(api, store, state_machines):
+    from tests.integration.api.conftest import make_ready_sample
+
+    sample_id = make_ready_sample(store, "alice")
+    job = api.post("/api/training/start", body={"voice_name": "V", "sample_ids": [sample_id]}).json
+    response = api.delete(f"/api/samples/{sample_id}")
+    assert response.status == 409 and "training job" in response.json["error"]["message"]
+    api.post(f"/api/training/job/{job['job_id']}/cancel")
+    assert api.delete(f"/api/samples/{sample_id}").status == 204

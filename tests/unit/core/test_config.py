@@ -1,0 +1,27 @@
+"""Settings come from VOICECLONE_* variables, with the documented defaults."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from voiceclone.config import Settings
+
+
+def test_defaults(monkeypatch):
+    for name in ("VOICECLONE_UPLOAD_MAX_BYTES", "VOICECLONE_DOWNLOAD_URL_EXPIRY_S", "VOICECLONE_TTS_STATE_MACHINE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.upload_max_bytes == 50 * 1024 * 1024
+    assert settings.download_url_expiry_s == 3600
+    assert settings.tts_state_machine_arn == ""
+
+
+def test_environment_overrides_and_validation(monkeypatch):
+    monkeypatch.setenv("VOICECLONE_UPLOAD_MAX_BYTES", "1024")
+    monkeypatch.setenv("VOICECLONE_SAMPLES_BUCKET", "my-samples")
+    settings = Settings()
+    assert settings.upload_max_bytes == 1024 and settings.samples_bucket == "my-samples"
+    monkeypatch.setenv("VOICECLONE_UPLOAD_MAX_BYTES", "0")
+    with pytest.raises(ValidationError):
+        Settings()
