@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     models_bucket: str = "voiceclone-models"
     outputs_bucket: str = "voiceclone-outputs"
     upload_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    # Audio analysis (analyze-sample / enhance-sample): longest accepted recording, in seconds
+    audio_max_duration_s: float = Field(default=30 * 60, gt=0)
     upload_url_expiry_s: int = Field(default=900, gt=0)
     download_url_expiry_s: int = Field(default=3600, gt=0)
     # Public base URL for presigned URLs when clients reach S3 through another host (local runs).
