@@ -110,3 +110,18 @@ def test_sample_in_use_by_active_training_cannot_be_deleted(api, store, state_ma
     assert response.status == 409 and "training job" in response.json["error"]["message"]
     api.post(f"/api/training/job/{job['job_id']}/cancel")
     assert api.delete(f"/api/samples/{sample_id}").status == 204
+
+
+def test_base64_encoded_body_as_api_gateway_may_send(settings):
+    import base64
+    import json
+
+    from functions.api import samples as handler
+    from tests.integration.api.conftest import FakeLambdaContext, http_event
+
+    event = http_event("POST", "/api/samples")
+    event["body"] = base64.b64encode(json.dumps({"name": "b64", "filename": "b.ogg"}).encode()).decode()
+    event["isBase64Encoded"] = True
+    result = handler.lambda_handler(event, FakeLambdaContext())
+    assert result["statusCode"] == 201
+    assert json.loads(result["body"])["sample"]["content_type"] == "audio/ogg"
