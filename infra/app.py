@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# Run as a script, this file's folder is on sys.path, not the repository root that `infra` lives in.
+# Run as a script (cdk.json), Python puts infra/ first on sys.path, where infra/constructs would shadow the
+# `constructs` library; the repository root is what `import infra` needs.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != REPO_ROOT / "infra"]
 sys.path.insert(0, str(REPO_ROOT))
 
 from aws_cdk import App, Tags  # noqa: E402

@@ -45,7 +45,7 @@ def _distribution_name(requirement: str) -> str:
 class PipLocalBundling:
     """Builds the zip contents on this machine (no Docker): manylinux wheels + our sources."""
 
-    def try_bundle(self, output_dir: str, **_options: object) -> bool:
+    def try_bundle(self, output_dir: str, _options: BundlingOptions) -> bool:
         build_package(Path(output_dir))
         return True
 
@@ -53,7 +53,7 @@ class PipLocalBundling:
 def build_package(output_dir: Path) -> None:
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
             "--platform", "manylinux2014_x86_64", "--implementation", "cp",
             "--python-version", PYTHON_VERSION, "--only-binary=:all:",
             "--target", str(output_dir), *light_requirements(),
