@@ -8,6 +8,7 @@ handler pulls in (must be none). Writes bench/results/api_imports.json and .md.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -74,6 +75,8 @@ def main() -> dict:
         "target_s": TARGET_S,
         "python": platform.python_version(),
         "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "baseline": {"imports": BASELINE, **baseline},
         "handlers": handlers,
     }
