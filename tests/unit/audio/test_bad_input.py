@@ -150,7 +150,7 @@ def test_384_khz_is_unsupported():
 
 
 def test_45_minute_file_is_too_long_by_default(tmp_path, long_czech):
-    samples, rate = long_czech
+    samples, _rate = long_czech
     path = tmp_path / "long.wav"
     block = (samples[: 30 * 16000] * 32767).astype(np.int16)  # written in blocks: cheap, bounded memory
     with sf.SoundFile(path, "w", 16000, 1, subtype="PCM_16") as out:

@@ -3,6 +3,8 @@ clips of at most 11 s cut in pauses that concatenate back to the trimmed speech.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -78,7 +80,7 @@ def test_clips_are_at_most_11_s_and_concatenate_back_to_the_trimmed_speech(long_
     assert summary.trimmed_start_s == pytest.approx(3.0, abs=0.3)
     assert summary.trimmed_end_s == pytest.approx(2.0, abs=0.3)
     # contiguous: each clip starts where the previous one ended, and together they span the trimmed speech
-    for previous, following in zip(clips, clips[1:], strict=False):
+    for previous, following in itertools.pairwise(clips):
         assert following.start_s == pytest.approx(previous.start_s + previous.duration_s, abs=0.001)
     trimmed_s = len(padded) / rate - summary.trimmed_start_s - summary.trimmed_end_s
     assert sum(c.duration_s for c in clips) == pytest.approx(trimmed_s, abs=0.02)

@@ -1,0 +1,19 @@
+"""analyze-sample Lambda (container image): S3 ObjectCreated on `raw/` of the samples bucket.
+
+Input: an S3 event notification (`Records[].s3.bucket.name`, `Records[].s3.object.key`, URL-encoded).
+For each raw sample key `raw/{user_id}/{sample_id}/{filename}` it re-checks size and content type
+(moto does not enforce the presigned POST policy), analyses the audio (voiceclone.audio) and moves the
+sample `analyzing` -> `ready` (with quality metrics, metadata, suitable_for_training and reasons) or
+`rejected` (a file that cannot be read, with the reason). Redelivered events for an analysed sample
+are skipped. Output: `{"results": {key: "ready" | "rejected" | "skipped: ..."}}`.
+"""
+
+from voiceclone.audio.tasks import analyze_uploaded_sample, objects_in_event
+from voiceclone.config import get_settings
+from voiceclone.store import get_store
+
+
+def lambda_handler(event, context):
+    settings = get_settings()
+    store = get_store(settings)
+    return {"results": {ref.key: analyze_uploaded_sample(store, settings, ref) for ref in objects_in_event(event)}}
