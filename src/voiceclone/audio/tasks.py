@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from voiceclone import blobs
 from voiceclone.audio.analysis import analyze
 from voiceclone.audio.codecs import encode, open_audio
-from voiceclone.audio.enhancement import XTTS_TRAINING_RATE, EnhanceOptions, Enhancement
+from voiceclone.audio.enhancement import XTTS_TRAINING_RATE, Enhancement, EnhanceOptions
 from voiceclone.audio.errors import AudioError, NotAudio
 from voiceclone.audio.limits import AudioLimits
 from voiceclone.config import Settings

@@ -98,7 +98,7 @@ def test_a_redelivered_event_changes_nothing(settings, czech_speech):
     sample_id, key = upload_sample(settings, encoded(samples[: 8 * rate], rate, "WAV"), "short.wav")
     analyze(settings, key)
     first = get_store(settings).samples.get(USER, sample_id)
-    assert analyze(settings, key) == {key: "skipped: sample %s is already ready" % sample_id}
+    assert analyze(settings, key) == {key: f"skipped: sample {sample_id} is already ready"}
     assert get_store(settings).samples.get(USER, sample_id).updated_at == first.updated_at
 
 
