@@ -28,7 +28,7 @@ from voiceclone import auth, config
 from voiceclone.local import blob_snapshot, lambdas, notifications
 from voiceclone.local.aws import MotoServer, aws_environment, ensure_bucket, ensure_queue, start_moto_server
 from voiceclone.local.database import EmbeddedDatabase
-from voiceclone.local.gateway import Gateway, GatewayServer, RouteTable
+from voiceclone.local.gateway import Gateway, GatewayServer, Route, RouteTable
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class LocalConfig:
     db_port: int | None = None  # default: port + 2
     db_name: str = "voiceclone"
     run_demo: bool = True
+    extra_routes: tuple[Route, ...] = ()  # beside functions.api.routes (benchmarks, tests)
 
     def resolved_port(self, explicit: int | None, offset: int) -> int:
         if explicit is not None:
@@ -210,7 +211,9 @@ class LocalStack:
         self.signing_key = auth.LocalSigningKey.load_or_create(
             self.data_dir, settings.jwt_issuer, settings.jwt_audience
         )
-        gateway = Gateway(RouteTable.from_api_routes(), self.signing_key.verifier(), self.signing_key.jwks())
+        api = RouteTable.from_api_routes()
+        routes = RouteTable([*api.routes, *self.config.extra_routes], api.public_paths)
+        gateway = Gateway(routes, self.signing_key.verifier(), self.signing_key.jwks())
         self.gateway = GatewayServer(gateway, self.config.host, self.config.port)
         self.gateway.start()
 
