@@ -8,6 +8,7 @@ buckets, queues and state machines; the Step Functions interpreter calls Lambda 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import urllib.request
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ def start_moto_server(host: str = "127.0.0.1", port: int = 0) -> MotoServer:
     """Start moto on `host:port` (0 = a free port) with Step Functions executing state machines."""
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per moto request
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
