@@ -112,7 +112,7 @@ def fine_tune(
         from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainer
 
         trainer_config = _trainer_config(model_dir, config)
-        trainer = GPTTrainer.init_from_config(trainer_config)
+        trainer = GPTTrainer(trainer_config)
     samples = usable_clips(trainer, clips)
     random.seed(1)
     torch.manual_seed(1)
