@@ -16,6 +16,8 @@ class Settings(BaseSettings):
 
     # MongoDB
     mongo_uri: str = "mongodb://127.0.0.1:27017"
+    # In AWS: the Secrets Manager secret (ARN or name) holding the connection string; wins over mongo_uri.
+    mongo_uri_secret_arn: str = ""
     db_name: str = "voiceclone"
     mongo_timeout_ms: int = 5000
 

@@ -25,6 +25,16 @@ def get_client(uri: str, timeout_ms: int = 5000) -> MongoClient:
         return client
 
 
+def resolve_mongo_uri(mongo_uri: str, secret_arn: str = "") -> str:
+    """The connection string: read from Secrets Manager when a secret is configured (in AWS the functions
+    get the secret's ARN, never the string), else `mongo_uri`. Cached for 5 minutes per process."""
+    if not secret_arn:
+        return mongo_uri
+    from aws_lambda_powertools.utilities.parameters import get_secret  # boto3 only where it is deployed
+
+    return get_secret(secret_arn, max_age=300)
+
+
 def get_database(uri: str, db_name: str, timeout_ms: int = 5000) -> Database:
     """The database, with its indexes ensured once per process."""
     database = get_client(uri, timeout_ms)[db_name]

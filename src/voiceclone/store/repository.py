@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pymongo.database import Database
 
 from voiceclone.config import Settings, get_settings
-from voiceclone.store.client import get_database
+from voiceclone.store.client import get_database, resolve_mongo_uri
 from voiceclone.store.jobs import TrainingJobRepository, TtsJobRepository
 from voiceclone.store.samples import SampleRepository
 from voiceclone.store.users import UserRepository
@@ -36,7 +36,8 @@ class Store:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        return cls.from_database(get_database(settings.mongo_uri, settings.db_name, settings.mongo_timeout_ms))
+        uri = resolve_mongo_uri(settings.mongo_uri, settings.mongo_uri_secret_arn)
+        return cls.from_database(get_database(uri, settings.db_name, settings.mongo_timeout_ms))
 
 
 def get_store(settings: Settings | None = None) -> Store:
