@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     mongo_uri: str = "mongodb://127.0.0.1:27017"
     # In AWS: the Secrets Manager secret (ARN or name) holding the connection string; wins over mongo_uri.
     mongo_uri_secret_arn: str = ""
+    # In AWS: the secret (ARN or name) with remote speech providers' API keys, a JSON object by provider.
+    provider_keys_secret_arn: str = ""
     db_name: str = "voiceclone"
     mongo_timeout_ms: int = 5000
 
