@@ -174,7 +174,7 @@ def speech():
 
 
 def create_training_job(store: Store, user_id: str, job_id: str, voice_id: str) -> TrainingJob:
-    job = store.training.create(
+    store.training.create(
         TrainingJob(user_id=user_id, job_id=job_id, voice_name="Test voice", sample_ids=["smp_0"], voice_id=voice_id)
     )
     return store.training.transition(user_id, job_id, JobStatus.PROCESSING)

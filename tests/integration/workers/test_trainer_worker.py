@@ -10,7 +10,12 @@ import time
 import pytest
 import torch
 
-from tests.integration.workers.conftest import create_training_job, make_worker, poll_until_handled, upload_clips
+from tests.integration.workers.conftest import (
+    create_training_job,
+    make_worker,
+    poll_until_handled,
+    upload_clips,
+)
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.engines.xtts.model import load_base_model, load_finetuned_gpt
 from voiceclone.workers.trainer import TrainHandler
