@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     worker_poll_wait_s: int = Field(default=20, ge=0, le=20)
     worker_progress_interval_s: float = Field(default=2.0, ge=0)
     worker_voice_cache_mb: int = Field(default=4096, gt=0)
+    worker_health_file: str = ""  # touched while the worker lives (container HEALTHCHECK); empty: off
 
     # Listing pages
     page_size_default: int = 20

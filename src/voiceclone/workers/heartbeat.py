@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Self
 
 from botocore.exceptions import ClientError
@@ -37,11 +38,13 @@ class Heartbeat:
         job_id: str,
         interval_s: float,
         visibility_timeout_s: int,
+        on_beat: Callable[[], None] | None = None,
     ):
         self.sqs, self.sfn, self.tracker = sqs, sfn, tracker
         self.queue_url, self.receipt_handle, self.task_token = queue_url, receipt_handle, task_token
         self.kind, self.user_id, self.job_id = kind, user_id, job_id
         self.interval_s, self.visibility_timeout_s = interval_s, visibility_timeout_s
+        self.on_beat = on_beat
         self.cancelled = threading.Event()
         self.reason = ""
         self._stop = threading.Event()
@@ -61,6 +64,8 @@ class Heartbeat:
             self.beat()
 
     def beat(self) -> None:
+        if self.on_beat is not None:
+            self.on_beat()
         try:
             self.sqs.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=self.receipt_handle, VisibilityTimeout=self.visibility_timeout_s

@@ -66,6 +66,8 @@ class LoopSettings:
     progress_interval_s: float = 2.0
     # Trainer: SIGTERM interrupts the job (it checkpoints); synth: the job finishes first.
     interrupt_on_stop: bool = False
+    # Touched on every poll and heartbeat: the container HEALTHCHECK reads its age.
+    health_file: Path | None = None
 
 
 class Worker:
@@ -96,6 +98,7 @@ class Worker:
 
     def poll_once(self) -> bool:
         """Receives at most one message and handles it; False when the queue had none."""
+        touch(self.settings.health_file)
         try:
             answer = self.sqs.receive_message(
                 QueueUrl=self.settings.queue_url,
@@ -139,6 +142,7 @@ class Worker:
             job_id=message.job_id,
             interval_s=self.settings.heartbeat_s,
             visibility_timeout_s=self.settings.visibility_timeout_s,
+            on_beat=lambda: touch(self.settings.health_file),
         )
         progress = ProgressReporter(
             self.tracker,
@@ -223,3 +227,11 @@ class Worker:
             self.sqs.change_message_visibility(QueueUrl=self.settings.queue_url, ReceiptHandle=receipt, VisibilityTimeout=0)
         except ClientError:
             logger.exception("job %s: could not release its message; it returns after the visibility timeout", job_id)
+
+
+def touch(path: Path | None) -> None:
+    if path is not None:
+        try:
+            path.touch()
+        except OSError:
+            logger.warning("cannot touch the health file %s", path)

@@ -40,6 +40,7 @@ def loop_settings(settings: Settings, queue_url: str, interrupt_on_stop: bool) -
         poll_wait_s=settings.worker_poll_wait_s,
         progress_interval_s=settings.worker_progress_interval_s,
         interrupt_on_stop=interrupt_on_stop,
+        health_file=Path(settings.worker_health_file) if settings.worker_health_file else None,
     )
 
 
