@@ -9,11 +9,13 @@ workers on the local queues. Any object with the stack's hook API (`register_lam
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from voiceclone.config import Settings
@@ -26,6 +28,8 @@ from voiceclone.workflows.events import CaughtError
 logger = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_S = 60.0
+TINY_MODEL_MAX_NEW_TOKENS = 60  # random weights never emit the stop token
+LOCAL_POLL_WAIT_S = 2
 ORPHANED_MESSAGE = "the platform restarted while this job ran; please start it again"
 
 
@@ -160,9 +164,38 @@ class CpuWorkers:
             thread.join(timeout_s)
 
 
+def _use_tiny_model_unless_configured(stack: Any) -> None:
+    """Without a configured XTTS model (folder or models bucket), build the tiny random test model.
+
+    Its speech is babble, not words: enough to run every step locally; configure the real model
+    (`voiceclone models fetch xtts_v2`) for real voices. The builder lives with the tests.
+    """
+    settings: Settings = stack.settings
+    if settings.xtts_model_dir:
+        return
+    listed = stack.client("s3").list_objects_v2(Bucket=settings.models_bucket, Prefix="base/xtts_v2/", MaxKeys=1)
+    if listed.get("KeyCount", 0):
+        return
+    builder = Path(__file__).resolve().parents[3] / "tests" / "support" / "tiny_xtts.py"
+    if not builder.is_file():
+        return
+    spec = importlib.util.spec_from_file_location("voiceclone_tiny_xtts", builder)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    logger.warning("no XTTS model configured: using the tiny random test model (it babbles, it does not speak)")
+    stack.configure(
+        xtts_model_dir=str(module.tiny_xtts_dir()),
+        xtts_max_new_tokens=settings.xtts_max_new_tokens or TINY_MODEL_MAX_NEW_TOKENS,
+        worker_device=settings.worker_device or "cpu",
+    )
+
+
 def _start_workers(stack: Any) -> None:
     from voiceclone.engines.base import ModelUnavailable
 
+    _use_tiny_model_unless_configured(stack)
+    if stack.settings.worker_poll_wait_s > LOCAL_POLL_WAIT_S:
+        stack.configure(worker_poll_wait_s=LOCAL_POLL_WAIT_S)  # so a stop does not wait out a long poll
     try:
         workers = CpuWorkers(stack.settings).start()
     except (SystemExit, ModelUnavailable) as error:  # no queue or model configured: the API still serves
