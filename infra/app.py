@@ -25,7 +25,7 @@ from aws_cdk import App, Tags  # noqa: E402
 from infra import nag  # noqa: E402
 from infra.config import InfraConfig  # noqa: E402
 from infra.stacks.api import ApiStack  # noqa: E402
-from infra.stacks.auth import AuthStack  # noqa: E402
+from infra.stacks.auth import AuthStack, JwtTrust  # noqa: E402
 from infra.stacks.compute import ComputeStack  # noqa: E402
 from infra.stacks.monitoring import MonitoringStack  # noqa: E402
 from infra.stacks.storage import StorageStack  # noqa: E402
@@ -37,7 +37,7 @@ class Platform:
     app: App
     config: InfraConfig
     storage: StorageStack
-    auth: AuthStack
+    auth: AuthStack | None  # None when an existing issuer is configured
     workflows: WorkflowsStack
     api: ApiStack
     compute: ComputeStack
@@ -57,10 +57,14 @@ def build(context: dict[str, Any] | None = None, outdir: str | None = None, vali
     name = config.app_name
     storage = StorageStack(app, f"{name}-Storage", config=config,
                            description="voiceclone: samples, models and outputs buckets")
-    auth = AuthStack(app, f"{name}-Auth", config=config, description="voiceclone: API users (JWT issuer)")
+    if config.uses_cognito:
+        auth = AuthStack(app, f"{name}-Auth", config=config, description="voiceclone: API users (Cognito)")
+        jwt = auth.trust
+    else:
+        auth, jwt = None, JwtTrust(issuer=config.jwt_issuer, audience=config.jwt_audience)
     workflows = WorkflowsStack(app, f"{name}-Workflows", config=config, storage=storage,
                                description="voiceclone: state machines, orchestration Lambdas, GPU job queues")
-    api = ApiStack(app, f"{name}-Api", config=config, storage=storage, auth=auth, workflows=workflows,
+    api = ApiStack(app, f"{name}-Api", config=config, storage=storage, jwt=jwt, workflows=workflows,
                    description="voiceclone: HTTP API and its Lambdas")
     compute = ComputeStack(app, f"{name}-Compute", config=config, storage=storage, workflows=workflows,
                            description="voiceclone: ECS GPU capacity and the trainer/synth workers")

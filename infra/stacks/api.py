@@ -25,7 +25,7 @@ from infra.constructs.lambda_code import function_code
 from infra.constructs.retention import log_retention
 from infra.constructs.service_function import ServiceFunction
 from infra.constructs.settings_environment import settings_environment
-from infra.stacks.auth import AuthStack
+from infra.stacks.auth import JwtTrust
 from infra.stacks.storage import StorageStack
 from infra.stacks.workflows import WorkflowsStack
 
@@ -68,7 +68,7 @@ class ApiStack(Stack):
         *,
         config: InfraConfig,
         storage: StorageStack,
-        auth: AuthStack,
+        jwt: JwtTrust,
         workflows: WorkflowsStack,
         **kwargs,
     ) -> None:
@@ -82,7 +82,7 @@ class ApiStack(Stack):
             config, samples=storage.samples, models=storage.models, outputs=storage.outputs, mongo_secret=mongo_secret,
             training_state_machine_arn=workflows.training_state_machine.state_machine_arn,
             tts_state_machine_arn=workflows.tts_state_machine.state_machine_arn,
-            jwt_issuer=auth.issuer, jwt_audience=auth.audience,
+            jwt_issuer=jwt.issuer, jwt_audience=jwt.audience,
         )
         domain = None
         if config.domain_name:
@@ -115,7 +115,7 @@ class ApiStack(Stack):
             access_log_settings=_AccessLogs(self.access_logs),
             domain_mapping=apigwv2.DomainMappingOptions(domain_name=domain) if domain else None,
         )
-        authorizer = authorizers.HttpJwtAuthorizer("JwtAuthorizer", auth.issuer, jwt_audience=[auth.audience])
+        authorizer = authorizers.HttpJwtAuthorizer("JwtAuthorizer", jwt.issuer, jwt_audience=[jwt.audience])
 
         self.functions: dict[str, lambda_.Function] = {}
         code = function_code(config.bundle_lambdas)
@@ -144,13 +144,13 @@ class ApiStack(Stack):
     def _add_routes(
         self, prefix: str, integration: apigwv2.HttpRouteIntegration, authorizer: apigwv2.IHttpRouteAuthorizer
     ) -> None:
+        if not routes.requires_auth(prefix):
+            # Public documents are exact paths, read-only.
+            for route in self.http_api.add_routes(path=prefix, methods=[apigwv2.HttpMethod.GET], integration=integration):
+                nag.acknowledge(route, "The OpenAPI document and Swagger UI are public by design.", "AwsSolutions-APIG4")
+            return
         for path in (prefix, f"{prefix}/{{proxy+}}"):
-            if routes.requires_auth(path.replace("{proxy+}", "x")):
-                self.http_api.add_routes(path=path, methods=[apigwv2.HttpMethod.ANY], integration=integration,
-                                         authorizer=authorizer)
-            else:
-                for route in self.http_api.add_routes(path=path, methods=[apigwv2.HttpMethod.GET], integration=integration):
-                    nag.acknowledge(route, "The OpenAPI document and Swagger UI are public by design.", "AwsSolutions-APIG4")
+            self.http_api.add_routes(path=path, methods=[apigwv2.HttpMethod.ANY], integration=integration, authorizer=authorizer)
 
     # Least privilege per handler: what each area's services do with AWS.
     def grant_samples(self, handler: lambda_.Function) -> None:

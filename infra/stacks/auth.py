@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
@@ -10,16 +12,20 @@ from infra import nag
 from infra.config import InfraConfig
 
 
+@dataclass(frozen=True)
+class JwtTrust:
+    """Whose tokens the HTTP API accepts: the issuer (`iss`) and the audience (`aud` or `client_id`)."""
+
+    issuer: str
+    audience: str
+
+
 class AuthStack(Stack):
-    """Exposes `issuer` and `audience` for the HTTP API's JWT authorizer."""
+    """A Cognito user pool, an app client and the admin group; deployed only when no existing issuer is
+    configured (jwt_issuer/jwt_audience context)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        if not config.uses_cognito:
-            self.issuer: str = config.jwt_issuer
-            self.audience: str = config.jwt_audience
-            return
-
         self.user_pool = cognito.UserPool(
             self,
             "Users",
@@ -70,8 +76,10 @@ class AuthStack(Stack):
             group_name=config.admin_group,
             description="Operators: may read platform statistics (cognito:groups claim).",
         )
-        self.issuer = f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}"
-        self.audience = self.client.user_pool_client_id
+        self.trust = JwtTrust(
+            issuer=f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}",
+            audience=self.client.user_pool_client_id,
+        )
         CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.client.user_pool_client_id)
-        CfnOutput(self, "JwtIssuer", value=self.issuer)
+        CfnOutput(self, "JwtIssuer", value=self.trust.issuer)

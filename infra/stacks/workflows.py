@@ -71,20 +71,23 @@ class WorkflowsStack(Stack):
 
         analyze = fn("analyze_sample", audio_image("analyze_sample"), "Measures an uploaded sample; ready or rejected.",
                      timeout=Duration.minutes(5), memory_size=3008)
-        grants.grant_objects(storage.samples, analyze.role, "raw/", *grants.READ)
+        self._objects(analyze, storage.samples, "raw/", grants.READ, listing=True)
         enhance = fn("enhance_sample", audio_image("enhance_sample"), "Cleans one sample into training clips.",
                      timeout=Duration.minutes(10), memory_size=3008)
-        grants.grant_objects(storage.samples, enhance.role, "raw/", *grants.READ)
-        grants.grant_objects(storage.samples, enhance.role, "prepared/", *grants.WRITE)
+        self._objects(enhance, storage.samples, "raw/", grants.READ, listing=True)
+        self._objects(enhance, storage.samples, "prepared/", grants.WRITE)
 
         fn("mark_processing", code, "Marks a job processing and gathers what its workflow needs.")
-        fn("register_voice", code, "Records the trained voice and completes the training job.")
-        finalize = fn("finalize_tts", code, "Completes a TTS job and charges its characters once.")
-        grants.grant_objects(storage.outputs, finalize.role, "tts/", *grants.READ)
-        fn("fail_job", code, "Ends a job failed with its error message (a cancelled job stays cancelled).")
-        remote = fn("remote_synthesize", code, "Synthesises with a remote speech API.", timeout=Duration.minutes(5))
-        grants.grant_objects(storage.outputs, remote.role, "tts/", *grants.WRITE)
-        provider_keys_secret(self, config).grant_read(remote)
+        register = fn("register_voice", code, "Records the trained voice and completes the training job.")
+        self._delete_job_leftovers(register, storage, voices=False)
+        fn("finalize_tts", code, "Completes a TTS job and charges its characters once.")
+        fail = fn("fail_job", code, "Ends a job failed with its error message (a cancelled job stays cancelled).")
+        self._delete_job_leftovers(fail, storage, voices=True)
+        provider_keys = provider_keys_secret(self, config)
+        remote = fn("remote_synthesize", code, "Synthesises with a remote speech API.", timeout=Duration.minutes(5),
+                    provider_keys_secret_arn=provider_keys.secret_arn)
+        self._objects(remote, storage.outputs, "tts/", grants.WRITE)
+        provider_keys.grant_read(remote)
         cleanup = fn("cleanup", code, "Marks records whose objects expired or were deleted.", timeout=Duration.minutes(1))
 
         self.training_state_machine = self._state_machine(
@@ -105,10 +108,10 @@ class WorkflowsStack(Stack):
                      training_state_machine_arn=self.training_state_machine.state_machine_arn,
                      tts_state_machine_arn=self.tts_state_machine.state_machine_arn)
         for state_machine_name in self.state_machine_names.values():
-            grants.grant_executions(state_machine_name, sweeper.role, "states:DescribeExecution", "states:StopExecution")
-        for bucket, prefix in ((storage.samples, "raw/"), (storage.outputs, "tts/"), (storage.models, "voices/")):
-            grants.grant_objects(bucket, sweeper.role, prefix, *grants.DELETE)
-            grants.grant_listing(bucket, sweeper.role, prefix)
+            grants.grant_executions(state_machine_name, sweeper.role, "states:DescribeExecution")
+        # The sweeper fails overdue jobs (as fail-job does) and purges old outputs.
+        self._delete_job_leftovers(sweeper, storage, voices=True)
+        self._objects(sweeper, storage.outputs, "tts/", grants.DELETE)
         events.Rule(
             self,
             "SweeperSchedule",
@@ -127,6 +130,22 @@ class WorkflowsStack(Stack):
 
         CfnOutput(self, "TrainingStateMachineArn", value=self.training_state_machine.state_machine_arn)
         CfnOutput(self, "TtsStateMachineArn", value=self.tts_state_machine.state_machine_arn)
+
+    @staticmethod
+    def _objects(
+        function: lambda_.Function, bucket: s3.IBucket, prefix: str, actions: tuple[str, ...], listing: bool = False
+    ) -> None:
+        grants.grant_objects(bucket, function.role, prefix, *actions)
+        if listing:
+            grants.grant_listing(bucket, function.role, prefix)
+
+    def _delete_job_leftovers(self, function: lambda_.Function, storage: StorageStack, *, voices: bool) -> None:
+        """A finished or failed job's prepared clips and checkpoints (and a failed job's partial voice)."""
+        leftovers = [(storage.samples, "prepared/"), (storage.models, "checkpoints/")]
+        if voices:
+            leftovers.append((storage.models, "voices/"))
+        for bucket, prefix in leftovers:
+            self._objects(function, bucket, prefix, grants.DELETE, listing=True)
 
     def _acknowledge_notifications_handler(self) -> None:
         # CDK's singleton Lambda that writes the bucket notification configuration.

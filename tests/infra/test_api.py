@@ -1,0 +1,148 @@
+"""API template: routes from functions/api/routes.py behind the JWT authorizer, throttling, access logs,
+CORS, the MongoDB URI as a secret ARN only, and least-privilege roles per handler."""
+
+from __future__ import annotations
+
+import pytest
+
+from functions.api import routes
+from tests.infra.conftest import Synthesized, actions_of, flatten, policy_statements, resources_of, synthesize
+from voiceclone.config import Settings
+
+
+def _routes(platform: Synthesized) -> dict[str, dict]:
+    return {
+        route["Properties"]["RouteKey"]: route["Properties"]
+        for route in platform.resources("api", "AWS::ApiGatewayV2::Route").values()
+    }
+
+
+def test_every_prefix_of_the_route_table_is_routed(platform: Synthesized) -> None:
+    keys = set(_routes(platform))
+    expected = set()
+    for prefixes in routes.ROUTES.values():
+        for prefix in prefixes:
+            if routes.requires_auth(prefix):
+                expected |= {f"ANY {prefix}", f"ANY {prefix}/{{proxy+}}"}
+            else:
+                expected.add(f"GET {prefix}")
+    assert keys == expected
+
+
+def test_every_route_but_the_docs_requires_a_jwt(platform: Synthesized) -> None:
+    (authorizer_id,) = platform.resources("api", "AWS::ApiGatewayV2::Authorizer")
+    for key, route in _routes(platform).items():
+        path = key.split(" ", 1)[1]
+        if path in routes.UNAUTHENTICATED_PATHS:
+            assert route["AuthorizationType"] == "NONE", key
+        else:
+            assert route["AuthorizationType"] == "JWT", key
+            assert route["AuthorizerId"] == {"Ref": authorizer_id}, key
+
+
+def test_the_authorizer_trusts_the_cognito_pool_and_its_client(platform: Synthesized) -> None:
+    (authorizer,) = platform.resources("api", "AWS::ApiGatewayV2::Authorizer").values()
+    config = authorizer["Properties"]["JwtConfiguration"]
+    assert authorizer["Properties"]["AuthorizerType"] == "JWT"
+    assert "https://cognito-idp." in flatten(config["Issuer"])
+    assert "ApiClient" in flatten(config["Audience"])
+
+
+def test_an_existing_issuer_replaces_cognito() -> None:
+    custom = synthesize({"jwt_issuer": "https://login.example.com/", "jwt_audience": "voiceclone-api"})
+    (authorizer,) = custom.resources("api", "AWS::ApiGatewayV2::Authorizer").values()
+    assert authorizer["Properties"]["JwtConfiguration"] == {
+        "Issuer": "https://login.example.com/", "Audience": ["voiceclone-api"],
+    }
+    assert "auth" not in custom.templates, "no Cognito stack when an existing issuer is trusted"
+
+
+def test_the_stage_throttles_and_logs_every_request(platform: Synthesized) -> None:
+    (stage,) = platform.resources("api", "AWS::ApiGatewayV2::Stage").values()
+    properties = stage["Properties"]
+    assert properties["StageName"] == "$default"
+    assert properties["DefaultRouteSettings"] == {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50}
+    assert "$context.requestId" in properties["AccessLogSettings"]["Format"]
+    (api,) = platform.resources("api", "AWS::ApiGatewayV2::Api").values()
+    cors = api["Properties"]["CorsConfiguration"]
+    assert "idempotency-key" in cors["AllowHeaders"] and "authorization" in cors["AllowHeaders"]
+
+
+def _api_functions(platform: Synthesized) -> dict[str, dict]:
+    return {
+        function["Properties"]["Handler"]: function["Properties"]
+        for function in platform.resources("api", "AWS::Lambda::Function").values()
+    }
+
+
+def test_one_light_zip_function_per_handler_module(platform: Synthesized) -> None:
+    functions = _api_functions(platform)
+    assert set(functions) == {f"{module}.lambda_handler" for module in routes.ROUTES}
+    for handler, function in functions.items():
+        assert function["Runtime"] == "python3.11", handler
+        assert function["TracingConfig"] == {"Mode": "Active"}, handler
+        assert "ImageUri" not in function["Code"], handler
+
+
+def test_the_mongodb_uri_is_never_a_plain_environment_variable(platform: Synthesized) -> None:
+    for name, function in platform.all_resources("AWS::Lambda::Function").items():
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        assert "VOICECLONE_MONGO_URI" not in variables, name
+        if "VOICECLONE_DB_NAME" in variables:
+            assert ":secret:voiceclone/mongodb-uri" in flatten(variables["VOICECLONE_MONGO_URI_SECRET_ARN"]), name
+
+
+def test_every_settings_variable_names_a_settings_field(platform: Synthesized) -> None:
+    fields = {f"VOICECLONE_{name.upper()}" for name in Settings.model_fields}
+    for name, function in platform.all_resources("AWS::Lambda::Function").items():
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        unknown = {key for key in variables if key.startswith("VOICECLONE_")} - fields
+        assert not unknown, f"{name}: {unknown} are not voiceclone.config.Settings fields"
+
+
+def _grants(platform: Synthesized, area: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs a handler's role may use, resources flattened to text."""
+    role_prefix = f"{area.title()}HandlerFunctionServiceRole"
+    return {
+        (action, resource)
+        for statement in policy_statements(platform.template("api"), role_prefix)
+        if statement["Effect"] == "Allow"
+        for action in actions_of(statement)
+        for resource in resources_of(statement)
+    }
+
+
+@pytest.mark.parametrize(
+    ("area", "expected_s3_prefixes", "state_machine"),
+    [
+        ("samples", {"/raw/*"}, None),
+        ("training", set(), "Training"),
+        ("tts", {"/tts/*"}, "Tts"),
+        ("voices", {"/voices/*"}, None),
+        ("account", set(), None),
+        ("docs", set(), None),
+    ],
+)
+def test_each_handler_gets_only_its_own_permissions(
+    platform: Synthesized, area: str, expected_s3_prefixes: set[str], state_machine: str | None
+) -> None:
+    grants = _grants(platform, area)
+    object_prefixes = {
+        "/" + resource.rsplit("/", 2)[-2] + "/*" for action, resource in grants if action.startswith("s3:") and resource.endswith("/*")
+    }
+    assert object_prefixes == expected_s3_prefixes
+    assert all(not action.endswith("*") for action, _ in grants), f"{area}: wildcard actions"
+    states = {(action, resource) for action, resource in grants if action.startswith("states:")}
+    if state_machine:
+        assert any(action == "states:StartExecution" and state_machine in resource for action, resource in states)
+        # Only this machine: its ARN (a reference to its output) or its executions by name.
+        assert all(state_machine in resource or f"VoiceClone-{state_machine.lower()}:" in resource for _, resource in states)
+    else:
+        assert not states
+    secrets = {resource for action, resource in grants if action.startswith("secretsmanager:")}
+    if area == "docs":
+        assert not secrets, "the docs serve a static spec: no database"
+    else:
+        assert secrets and all(":secret:voiceclone/mongodb-uri-" in resource for resource in secrets)
+    unscoped = {action for action, resource in grants if resource == "*"}
+    assert unscoped <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
