@@ -55,8 +55,8 @@ def demo_speech(count: int = SAMPLES) -> list[SpeechFile]:
             match = re.search(r"<s>\s*(.*?)\s*</s>\s*\(([^)]+)\)", line)
             if match and (folder / f"{match[2]}.wav").is_file():
                 found.append(SpeechFile(folder / f"{match[2]}.wav", match[1].lower()))
-        if found:
-            return found[:count]
+        if found:  # the longest recordings: each comfortably long enough to train on
+            return sorted(found, key=lambda speech: -speech.path.stat().st_size)[:count]
     if shutil.which("espeak-ng") is None:
         raise RuntimeError("no speech for the demo: run `make speech` (or install espeak-ng)")
     folder = Path(tempfile.mkdtemp(prefix="voiceclone-demo-"))
