@@ -124,21 +124,15 @@ class IncrementalDecoder:
         per_frame = len(wav) / (total - start)
         begin = round((self.emitted - start) * per_frame)
         stop = len(wav) if final else round((until - start) * per_frame)
-        piece = wav[begin : min(len(wav), stop + self.fade)]
+        overlap = 0 if final else min(self.fade, len(wav) - stop)  # audio past `stop`, kept to crossfade
+        piece = wav[begin : stop + overlap].copy()
         self.emitted = until
-        return self._with_crossfade(piece, final)
-
-    def _with_crossfade(self, piece: np.ndarray, final: bool) -> np.ndarray:
         if self.tail is not None:
             fade = min(len(self.tail), len(piece))
             ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
-            piece = piece.copy()
             piece[:fade] = self.tail[:fade] * (1.0 - ramp) + piece[:fade] * ramp
-        if final or len(piece) <= self.fade:
-            self.tail = None
-            return piece.astype(np.float32)
-        self.tail = piece[-self.fade :]
-        return piece[: -self.fade].astype(np.float32)
+        self.tail = piece[len(piece) - overlap :] if overlap else None
+        return piece[: len(piece) - overlap].astype(np.float32)
 
 
 @torch.inference_mode()

@@ -1,0 +1,83 @@
+"""XttsEngine on the tiny random XTTS v2 (real coqui code, random weights) and real LibriVox speech."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.support.speech import english_utterances
+from tests.support.tiny_xtts import tiny_xtts_dir
+from voiceclone.domain.tts import VoiceSettings
+from voiceclone.engines.base import BadInput, FineTuneConfig, TrainingClip
+from voiceclone.engines.xtts.engine import XttsEngine
+
+MAX_NEW_TOKENS = 24
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return XttsEngine(tiny_xtts_dir(), device="cpu", max_new_tokens=MAX_NEW_TOKENS)
+
+
+@pytest.fixture(scope="module")
+def clips():
+    return [TrainingClip(u.path, u.duration_s, "en", u.transcript) for u in english_utterances()]
+
+
+@pytest.fixture(scope="module")
+def instant_voice(engine, clips, tmp_path_factory):
+    stages = []
+    artifacts = engine.create_voice(
+        "xtts_v2_instant", clips, FineTuneConfig(), lambda f, s: stages.append((f, s)), tmp_path_factory.mktemp("v")
+    )
+    assert stages[-1] == (1.0, "conditioning")
+    return artifacts
+
+
+def test_capabilities_describe_the_model(engine):
+    caps = engine.capabilities("xtts_v2_instant")
+    assert caps.instant_clone and not caps.fine_tune and caps.streaming
+    assert caps.sample_rate == 24000 and "en" in caps.languages and "cs" in caps.languages
+
+
+def test_instant_voice_artifact_is_kilobytes_and_loads(engine, instant_voice):
+    (path,) = instant_voice.files.values()
+    assert path.stat().st_size < 100_000
+    voice = engine.load_voice("xtts_v2_instant", instant_voice.files)
+    assert voice.gpt is None and voice.nbytes < 100_000  # the base model's GPT speaks it
+
+
+def test_long_text_is_split_synthesised_and_joined_at_24_khz(engine, instant_voice):
+    voice = engine.load_voice("xtts_v2_instant", instant_voice.files)
+    text = "This is one sentence of a longer text. " * 8  # ~320 characters: two chunks in English
+    audio = engine.synthesize(text, voice, "en", VoiceSettings())
+    assert audio.sample_rate == 24000 and audio.samples.dtype == np.float32
+    one_chunk_s = MAX_NEW_TOKENS * 1024 / 22050
+    assert audio.duration_s == pytest.approx(2 * one_chunk_s - 0.02, abs=0.15)  # two chunks, one crossfade
+    assert np.isfinite(audio.samples).all() and np.abs(audio.samples).max() > 0
+
+
+def test_stream_yields_pieces_adding_up_to_the_same_length(engine, instant_voice):
+    voice = engine.load_voice("xtts_v2_instant", instant_voice.files)
+    pieces = list(engine.stream("Streaming speech arrives in pieces.", voice, "en", VoiceSettings()))
+    assert len(pieces) >= 2 and all(p.dtype == np.float32 for p in pieces)
+    streamed_s = sum(len(p) for p in pieces) / 24000
+    assert streamed_s == pytest.approx(MAX_NEW_TOKENS * 1024 / 22050, abs=0.1)
+
+
+def test_czech_is_spoken_and_an_unknown_language_is_a_clear_error(engine, instant_voice):
+    voice = engine.load_voice("xtts_v2_instant", instant_voice.files)
+    assert engine.synthesize("Dobrý den, jak se máte?", voice, "cs", VoiceSettings()).duration_s > 0.5
+    with pytest.raises(BadInput, match="Language 'xx' is not supported"):
+        engine.synthesize("Hello", voice, "xx", VoiceSettings())
+
+
+def test_fine_tune_without_transcripts_and_without_asr_says_what_to_do(engine, clips, tmp_path):
+    untranscribed = [TrainingClip(c.path, c.duration_s, "en", None) for c in clips[:2]]
+    with pytest.raises(BadInput, match="no transcript.*VOICECLONE_ASR_MODEL"):
+        engine.create_voice("xtts_v2", untranscribed, FineTuneConfig(epochs=1), lambda f, s: None, tmp_path)
+
+
+def test_unknown_model_type_is_refused(engine, clips, tmp_path):
+    with pytest.raises(BadInput, match="Unknown XTTS model type"):
+        engine.create_voice("bark", clips, FineTuneConfig(), lambda f, s: None, tmp_path)
