@@ -40,9 +40,9 @@ class RunningPlatform:
             env=environment,
         )
         threading.Thread(target=self._read_output, daemon=True).start()
-        if not self._ready.wait(self.timeout_s):
+        if not self._ready.wait(self.timeout_s) or not self.url:
             self.stop()
-            raise AssertionError("voiceclone run did not print ready:\n" + "".join(self.output[-40:]))
+            raise AssertionError("voiceclone run did not print ready:\n" + "".join(self.output[-60:]))
         return self
 
     def _read_output(self) -> None:
