@@ -17,13 +17,14 @@ def settings_environment(
     samples: s3.IBucket,
     models: s3.IBucket,
     outputs: s3.IBucket,
-    mongo_secret: secretsmanager.ISecret,
+    mongo_secret: secretsmanager.ISecret | None,
     **settings: str,
 ) -> dict[str, str]:
-    """`settings` are further Settings fields by name, e.g. training_state_machine_arn=..."""
+    """`settings` are further Settings fields by name, e.g. training_state_machine_arn=...
+
+    `mongo_secret` None: the runtime injects the URI itself (ECS task secrets), no ARN to resolve."""
     fields = {
         "db_name": config.db_name,
-        "mongo_uri_secret_arn": mongo_secret.secret_arn,
         "samples_bucket": samples.bucket_name,
         "models_bucket": models.bucket_name,
         "outputs_bucket": outputs.bucket_name,
@@ -35,4 +36,6 @@ def settings_environment(
         "output_retention_days": str(config.output_retention_days),
         **settings,
     }
+    if mongo_secret is not None:
+        fields["mongo_uri_secret_arn"] = mongo_secret.secret_arn
     return {PREFIX + name.upper(): value for name, value in fields.items()}

@@ -76,7 +76,7 @@ class ComputeStack(Stack):
 
         mongo_secret = mongo_uri_secret(self, config)
         environment = settings_environment(
-            config, samples=storage.samples, models=storage.models, outputs=storage.outputs, mongo_secret=mongo_secret,
+            config, samples=storage.samples, models=storage.models, outputs=storage.outputs, mongo_secret=None,
             train_queue_url=workflows.train_queue.queue.queue_url,
             synth_queue_url=workflows.synth_queue.queue.queue_url,
         )
