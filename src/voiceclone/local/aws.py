@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
@@ -57,12 +56,15 @@ def aws_environment(endpoint_url: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL": endpoint_url,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
-        "MOTO_PORT": endpoint_url.rsplit(":", 1)[1],
+        "MOTO_PORT": endpoint_url.rsplit(":", 1)[1],  # the Step Functions interpreter calls back here
     }
 
 
 def start_moto_server(host: str = "127.0.0.1", port: int = 0) -> MotoServer:
-    """Start moto on `host:port` (0 = a free port) with Step Functions executing state machines."""
+    """Start moto on `host:port` (0 = a free port) with Step Functions executing state machines.
+
+    The caller exports `aws_environment(endpoint_url)`: its MOTO_PORT is where the Step Functions
+    interpreter reaches Lambda and SQS."""
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per moto request
@@ -70,8 +72,6 @@ def start_moto_server(host: str = "127.0.0.1", port: int = 0) -> MotoServer:
     server.start()
     bound_host, bound_port = server.get_host_and_port()
     endpoint_url = f"http://{bound_host}:{bound_port}"
-    # The Step Functions interpreter reaches Lambda/SQS at localhost:MOTO_PORT.
-    os.environ["MOTO_PORT"] = str(bound_port)
     _post_config(endpoint_url, MOTO_CONFIG)
     return MotoServer(server=server, endpoint_url=endpoint_url)
 

@@ -14,6 +14,7 @@ Settings reach every handler through VOICECLONE_* variables, which the stack set
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import logging
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 ANALYZE_SAMPLE = "analyze-sample"
 ANALYZE_SAMPLE_HANDLER = "functions.orchestration.analyze_sample:lambda_handler"
 RAW_PREFIX = "raw/"
+MONGO_URI_SECRET = "voiceclone/mongo-uri"
 WORKFLOWS_HOOK = ("voiceclone.workflows.local", "setup_local")
 DEMO_HOOK = ("voiceclone.local.demo", "run_demo")
 STATE_MACHINE_ROLE = "arn:aws:iam::123456789012:role/voiceclone-local-states"
@@ -181,7 +183,7 @@ class LocalStack:
         for name, value in aws_environment(self.aws.endpoint_url).items():
             self._set_env(name, value)
         lambdas.install_dispatch()
-        config.get_settings.cache_clear()
+        _forget_cached_clients()
 
     def _start_resources(self) -> None:
         settings = self.settings
@@ -202,9 +204,22 @@ class LocalStack:
         poller = notifications.NotificationPoller(sqs, notifications.connect(s3, sqs, route), ANALYZE_SAMPLE)
         poller.start()
         self._pollers.append(poller)
-        from voiceclone.store.client import get_database
+        self._store_mongo_uri_as_secret()
+        from voiceclone.store import get_store
 
-        get_database(settings.mongo_uri, settings.db_name)  # creates the indexes now, not on first request
+        get_store()  # creates the indexes now, not on the first request
+
+    def _store_mongo_uri_as_secret(self) -> None:
+        """As in AWS, handlers read the connection string from Secrets Manager, not from a variable."""
+        secrets = self.client("secretsmanager")
+        uri = self.settings.mongo_uri
+        # One secret per address: readers cache a secret by ARN, and moto outlives an in-process restart.
+        name = f"{MONGO_URI_SECRET}-{hashlib.sha256(uri.encode()).hexdigest()[:12]}"
+        try:
+            arn = secrets.create_secret(Name=name, SecretString=uri)["ARN"]
+        except secrets.exceptions.ResourceExistsException:
+            arn = secrets.put_secret_value(SecretId=name, SecretString=uri)["ARN"]
+        self.configure(mongo_uri_secret_arn=arn)
 
     def _start_gateway(self) -> None:
         settings = self.settings
@@ -237,7 +252,15 @@ class LocalStack:
             else:
                 os.environ[name] = value
         self._saved_env.clear()
-        config.get_settings.cache_clear()
+        _forget_cached_clients()
+
+
+def _forget_cached_clients() -> None:
+    """Settings and Powertools' parameter providers (boto3 clients) hold the previous endpoint."""
+    from aws_lambda_powertools.utilities import parameters
+
+    config.get_settings.cache_clear()
+    parameters.clear_caches()
 
 
 def _call_hook(module_name: str, function_name: str, stack: LocalStack) -> None:
