@@ -127,7 +127,7 @@ class XttsEngine(Engine):
 
         clips = self._with_transcripts(clips, progress)
         result = fine_tune(
-            self.model_dir, clips, config, lambda f, s: progress(0.05 + 0.9 * f, s), work_dir, checkpoints
+            self.model_dir, clips, config, lambda f, s: progress(0.05 + 0.9 * f, s), work_dir, checkpoints, self.device
         )
         progress(0.95, "conditioning")
         gpt = result.trainer.xtts.gpt

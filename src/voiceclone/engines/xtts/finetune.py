@@ -104,6 +104,7 @@ def fine_tune(
     progress: ProgressCallback,
     work_dir: Path,
     checkpoints: CheckpointStore | None = None,
+    device: str = "cpu",
 ) -> FineTuneResult:
     """Trains the GPT for `config.epochs` passes over the clips; progress goes 0..1 with stage 'training'."""
     check_model_dir(model_dir, training=True)
@@ -112,7 +113,7 @@ def fine_tune(
         from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainer
 
         trainer_config = _trainer_config(model_dir, config)
-        trainer = GPTTrainer(trainer_config)
+        trainer = GPTTrainer(trainer_config).to(device)
     samples = usable_clips(trainer, clips)
     random.seed(1)
     torch.manual_seed(1)
@@ -131,7 +132,7 @@ def fine_tune(
             for batch in loader:
                 if step >= total_steps:
                     break
-                loss_value = _train_step(trainer, optimizer, batch)
+                loss_value = _train_step(trainer, optimizer, batch, device)
                 step += 1
                 if checkpoints is not None and step % config.checkpoint_every_steps == 0 and step < total_steps:
                     _save_checkpoint(trainer, optimizer, step, work_dir, checkpoints)
@@ -144,8 +145,9 @@ def fine_tune(
     return FineTuneResult(trainer, step, resumed_from, loss_value, time.perf_counter() - started)
 
 
-def _train_step(trainer, optimizer, batch) -> float:
-    batch = trainer.format_batch_on_device(trainer.format_batch(batch))
+def _train_step(trainer, optimizer, batch, device: str) -> float:
+    batch = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in trainer.format_batch(batch).items()}
+    batch = trainer.format_batch_on_device(batch)
     _, losses = trainer.train_step(batch, criterion=None)
     optimizer.zero_grad(set_to_none=True)
     losses["loss"].backward()
@@ -165,7 +167,7 @@ def _resume(trainer, optimizer, checkpoints: CheckpointStore | None) -> int:
     latest = checkpoints.latest() if checkpoints is not None else None
     if latest is None:
         return 0
-    state = torch.load(latest, map_location="cpu", weights_only=True)
+    state = torch.load(latest, map_location=next(trainer.parameters()).device, weights_only=True)
     trainer.xtts.gpt.load_state_dict(state["gpt"], strict=True)
     optimizer.load_state_dict(state["optimizer"])
     logger.info("resumed fine-tuning from step %d", state["step"])
