@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Self
 
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 # Step Functions answers these when the execution no longer waits for the token.
 TOKEN_GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken", "ExecutionDoesNotExist"}
 STOP_STATUSES = {"cancelled", "failed", "completed"}
+GONE_RETRIES = 3
+GONE_RETRY_S = 0.5
 
 
 class Heartbeat:
@@ -72,14 +75,9 @@ class Heartbeat:
             )
         except ClientError as error:
             logger.warning("job %s: could not extend message visibility: %s", self.job_id, error)
-        try:
-            self.sfn.send_task_heartbeat(taskToken=self.task_token)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in TOKEN_GONE:
-                self._cancel(f"the execution no longer waits for this job ({code})")
-            else:
-                logger.warning("job %s: heartbeat failed: %s", self.job_id, error)
+        gone = self._token_gone()
+        if gone:
+            self._cancel(f"the execution no longer waits for this job ({gone})")
         try:
             status = self.tracker.status(self.kind, self.user_id, self.job_id)
         except Exception:  # a database hiccup must not kill the job; the next beat tries again
@@ -89,6 +87,26 @@ class Heartbeat:
             self._cancel("the job no longer exists")
         elif status in STOP_STATUSES:
             self._cancel(f"the job is {status}")
+
+    def _token_gone(self) -> str | None:
+        """The error code when Step Functions refuses the heartbeat for good, else None.
+
+        A refusal is retried briefly: moto registers a task's heartbeat slot only after its message is
+        sent, so a worker that beats within milliseconds of receiving it can see InvalidToken once.
+        """
+        code = ""
+        for attempt in range(GONE_RETRIES):
+            try:
+                self.sfn.send_task_heartbeat(taskToken=self.task_token)
+                return None
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "")
+                if code not in TOKEN_GONE:
+                    logger.warning("job %s: heartbeat failed: %s", self.job_id, error)
+                    return None
+            if attempt + 1 < GONE_RETRIES:
+                time.sleep(GONE_RETRY_S)
+        return code
 
     def _cancel(self, reason: str) -> None:
         if not self.cancelled.is_set():

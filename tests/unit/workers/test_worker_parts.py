@@ -74,15 +74,17 @@ class Tracker:
         self.reports.append((round(progress, 2), stage))
 
 
-def _heartbeat(sfn_error=None, status="processing"):
+def _heartbeat(*sfn_answers, status="processing"):
+    """A Heartbeat on real boto3 clients whose answers come from botocore Stubbers (None = accepted)."""
     sqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     sfn = boto3.client("stepfunctions", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     sqs_stub, sfn_stub = Stubber(sqs), Stubber(sfn)
     sqs_stub.add_response("change_message_visibility", {})
-    if sfn_error:
-        sfn_stub.add_client_error("send_task_heartbeat", service_error_code=sfn_error)
-    else:
-        sfn_stub.add_response("send_task_heartbeat", {})
+    for answer in sfn_answers or (None,):
+        if answer is None:
+            sfn_stub.add_response("send_task_heartbeat", {})
+        else:
+            sfn_stub.add_client_error("send_task_heartbeat", service_error_code=answer)
     sqs_stub.activate()
     sfn_stub.activate()
     return Heartbeat(
@@ -92,11 +94,22 @@ def _heartbeat(sfn_error=None, status="processing"):
     )
 
 
+@pytest.fixture(autouse=True)
+def _no_retry_pause(monkeypatch):
+    monkeypatch.setattr("voiceclone.workers.heartbeat.GONE_RETRY_S", 0)
+
+
 @pytest.mark.parametrize("code", ["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"])
-def test_a_refused_heartbeat_means_the_execution_is_gone(code):
-    heartbeat = _heartbeat(sfn_error=code)
+def test_a_heartbeat_refused_again_and_again_means_the_execution_is_gone(code):
+    heartbeat = _heartbeat(code, code, code)
     heartbeat.beat()
     assert heartbeat.cancelled.is_set() and code in heartbeat.reason
+
+
+def test_one_refusal_followed_by_an_accepted_heartbeat_is_not_a_cancel():
+    heartbeat = _heartbeat("InvalidToken", None)
+    heartbeat.beat()
+    assert not heartbeat.cancelled.is_set()
 
 
 def test_a_cancelled_status_in_the_database_cancels_even_when_heartbeats_pass():
@@ -106,7 +119,7 @@ def test_a_cancelled_status_in_the_database_cancels_even_when_heartbeats_pass():
 
 
 def test_a_throttling_error_is_not_a_cancel():
-    heartbeat = _heartbeat(sfn_error="ThrottlingException")
+    heartbeat = _heartbeat("ThrottlingException")
     heartbeat.beat()
     assert not heartbeat.cancelled.is_set()
 
