@@ -1,0 +1,77 @@
+"""The zip package of the light Lambdas, built once for real: CDK runs our local bundling (pip with
+`--platform manylinux2014_x86_64 --only-binary=:all:`, no Docker). The handlers then import from the
+package alone plus what the Lambda runtime provides (boto3), with none of the heavy audio/ML stack.
+
+This test downloads the light dependencies' wheels from PyPI (pip's cache makes reruns quick)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_lambda as lambda_
+
+from functions.api import routes
+from infra.constructs.lambda_code import RUNTIME, function_code, light_requirements
+
+ZIP_ORCHESTRATION = ("mark_processing", "register_voice", "finalize_tts", "fail_job", "remote_synthesize", "cleanup", "sweeper")
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+HEAVY = ("numpy", "scipy", "torch", "librosa", "TTS", "soundfile", "transformers", "secantus", "moto")
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outdir = tmp_path_factory.mktemp("bundle.out")
+    app = App(outdir=str(outdir))
+    stack = Stack(app, "Bundle")
+    lambda_.Function(stack, "Handler", code=function_code(bundle=True), handler="functions.api.docs.lambda_handler",
+                     runtime=RUNTIME)
+    assembly = app.synth()
+    (asset,) = [
+        file["source"]["path"]
+        for file in json.loads((Path(assembly.directory) / "Bundle.assets.json").read_text())["files"].values()
+        if file["source"].get("packaging") == "zip"
+    ]
+    return Path(assembly.directory) / asset
+
+
+def test_the_package_holds_our_code_and_light_wheels_only(package: Path) -> None:
+    assert (package / "voiceclone" / "config.py").is_file()
+    assert (package / "functions" / "api" / "routes.py").is_file()
+    assert not (package / "voiceclone" / "local").exists(), "the embedded local stack is not shipped"
+    assert not list(package.rglob("__pycache__"))
+    for name in ("pydantic_core", "pymongo", "aws_lambda_powertools", "jwt", "cryptography"):
+        assert (package / name).is_dir(), name
+    (core,) = (package / "pydantic_core").glob("_pydantic_core.*.so")
+    assert "cpython-311-x86_64-linux-gnu" in core.name
+    for name in ("boto3", "botocore", *HEAVY):
+        assert not (package / name).exists(), f"{name} does not belong in the zip"
+    assert [requirement.split(">")[0] for requirement in light_requirements()] == [
+        "pydantic", "pydantic-settings", "aws-lambda-powertools", "pymongo", "PyJWT[crypto]",
+    ]
+
+
+def test_every_zip_handler_imports_from_the_package_and_the_runtime_alone(package: Path, tmp_path: Path) -> None:
+    runtime = tmp_path / "lambda-runtime"
+    runtime.mkdir()
+    site = Path(sysconfig.get_paths()["purelib"])
+    for name in RUNTIME_PROVIDED:
+        (runtime / name).symlink_to(site / name)
+    modules = [*routes.ROUTES, *(f"functions.orchestration.{name}" for name in ZIP_ORCHESTRATION)]
+    probe = (
+        "import importlib, sys\n"
+        f"sys.path[:0] = [{str(package)!r}, {str(runtime)!r}]\n"
+        f"for module in {modules!r}:\n"
+        "    assert callable(importlib.import_module(module).lambda_handler), module\n"
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})\n"
+        "print('heavy:', heavy)\n"
+    )
+    # -I -S: no site-packages, no user paths; only the package, the runtime's boto3 and the stdlib.
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "heavy: []" in result.stdout
