@@ -102,10 +102,11 @@ class LocalStack:
         """Create (or update) a state machine in moto; returns its ARN."""
         sfn = self.client("stepfunctions")
         body = definition if isinstance(definition, str) else json.dumps(definition)
-        for machine in sfn.list_state_machines()["stateMachines"]:
-            if machine["name"] == name:
-                sfn.update_state_machine(stateMachineArn=machine["stateMachineArn"], definition=body)
-                return machine["stateMachineArn"]
+        for page in sfn.get_paginator("list_state_machines").paginate():
+            for machine in page["stateMachines"]:
+                if machine["name"] == name:
+                    sfn.update_state_machine(stateMachineArn=machine["stateMachineArn"], definition=body)
+                    return machine["stateMachineArn"]
         return sfn.create_state_machine(name=name, definition=body, roleArn=STATE_MACHINE_ROLE)["stateMachineArn"]
 
     def on_stop(self, callback: Callable[[], None]) -> None:
