@@ -200,7 +200,12 @@ def main() -> dict[str, Any]:
         f"Orchestration overhead (end_to_end p50 minus synthesis alone): "
         f"{figures['orchestration_overhead_p50_s']:.3f} s; end_to_end / synthesis alone = "
         f"{figures['end_to_end_over_synthesis_alone']:.2f}. Sum of the pure orchestration stages' p50s "
-        f"(to_start + mark + queue_wait + finalize): {figures['orchestration_stages_p50_s']:.3f} s.\n"
+        f"(to_start + mark + queue_wait + finalize): {figures['orchestration_stages_p50_s']:.3f} s.\n\n"
+        "Reading: the pure orchestration stages are a small part of a job. Most of the gap between "
+        "end_to_end and synthesis alone is synthesis itself running slower inside the platform: locally the "
+        "worker shares one Python process (and its GIL) with the gateway, SecantusDB, moto and the client's "
+        "50 ms polling; the machine's 2 cores are shared with other work too. In AWS the worker has its own "
+        "container.\n"
     )
     print(json.dumps(figures, indent=2))
     return figures

@@ -23,7 +23,7 @@ from voiceclone.store import Store, get_store
 
 ROLE = "arn:aws:iam::123456789012:role/voiceclone-test-states"
 # Short so a dead worker's message comes back quickly; workers extend it while they work.
-QUEUE_VISIBILITY_S = 20
+QUEUE_VISIBILITY_S = 10
 
 
 @dataclass
