@@ -140,6 +140,9 @@ class ApiStack(Stack):
                 self._add_routes(prefix, integration, authorizer)
 
         CfnOutput(self, "ApiUrl", value=self.stage.url)
+        if domain:
+            # Point the custom name here (CNAME or Route 53 alias).
+            CfnOutput(self, "DomainTarget", value=domain.regional_domain_name)
 
     def _add_routes(
         self, prefix: str, integration: apigwv2.HttpRouteIntegration, authorizer: apigwv2.IHttpRouteAuthorizer

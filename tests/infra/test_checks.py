@@ -19,13 +19,21 @@ from infra.constructs import grants
 from infra.lint import IGNORED_RULES, lint_assembly
 
 
-@pytest.fixture(scope="module")
-def assembly(tmp_path_factory: pytest.TempPathFactory):
+# Every non-default switch at once: retained data off, no NAT, an external issuer (no Cognito), a custom
+# domain, a warm synth worker, alarm e-mails.
+ALL_OPTIONS = {
+    "destroy_data_on_delete": "true", "nat_gateways": 0, "jwt_issuer": "https://login.example.com/",
+    "jwt_audience": "voiceclone", "domain_name": "api.example.com",
+    "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/example", "synth_min_tasks": 1,
+    "alarm_email": "ops@example.com",
+}
+
+
+def _synth_with_checks(outdir: Path, context: dict):
     from infra.app import build
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
     os.environ.pop("CDK_VALIDATION", None)
-    platform = build({"bundle_lambdas": False}, outdir=str(outdir))
+    platform = build({"bundle_lambdas": False, **context}, outdir=str(outdir))
     try:
         platform.app.synth()
     except RuntimeError as error:
@@ -33,6 +41,11 @@ def assembly(tmp_path_factory: pytest.TempPathFactory):
         findings = _violations(report) if report.exists() else []
         pytest.fail(f"cdk-nag or CDK validation failed: {error}\n" + "\n".join(findings[:40]))
     return platform, outdir
+
+
+@pytest.fixture(scope="module")
+def assembly(tmp_path_factory: pytest.TempPathFactory):
+    return _synth_with_checks(tmp_path_factory.mktemp("cdk.out"), {})
 
 
 def _violations(report: Path) -> list[str]:
@@ -94,3 +107,10 @@ def test_cfn_lint_finds_nothing(assembly) -> None:
     _, outdir = assembly
     assert lint_assembly(outdir) == []
     assert all(reason for reason in IGNORED_RULES.values())
+
+
+def test_every_documented_option_stays_clean(tmp_path: Path) -> None:
+    _, outdir = _synth_with_checks(tmp_path, ALL_OPTIONS)
+    assert _violations(outdir / "validation-report.json") == []
+    assert not (outdir / "VoiceClone-Auth.template.json").exists()
+    assert lint_assembly(outdir) == []
