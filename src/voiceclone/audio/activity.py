@@ -23,7 +23,8 @@ MIN_BURST_S = 0.06  # louder bursts shorter than this are clicks, not speech
 def frame_powers(mono: np.ndarray, frame_len: int) -> np.ndarray:
     """Mean square of consecutive frames (a partial last frame is dropped)."""
     usable = len(mono) // frame_len * frame_len
-    return np.square(mono[:usable], dtype=np.float64).reshape(-1, frame_len).mean(axis=1)
+    frames = mono[:usable].reshape(-1, frame_len)
+    return np.einsum("ij,ij->i", frames, frames).astype(np.float64) / frame_len
 
 
 def to_db(power: np.ndarray | float) -> np.ndarray | float:

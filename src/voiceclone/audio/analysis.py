@@ -25,6 +25,7 @@ FRAMES_PER_BLOCK = 500  # 20 ms frames: 10 s blocks
 CLIP_LEVEL = 0.99  # |x| at or above this (of full scale) counts towards clipping
 BANDWIDTH_RANGE_DB = 50.0
 SPECTRUM_FRAME_S = 0.032
+TRUE_PEAK_MARGIN_DB = 6.0
 
 
 def analyze(
@@ -103,9 +104,12 @@ class StreamFeatures:
         self.squares += np.diag(gram)
         self.cross += gram[0]
         magnitude = np.abs(block)
-        self.peak = max(self.peak, float(magnitude.max(initial=0.0)))
+        block_peak = float(magnitude.max(initial=0.0))
+        self.peak = max(self.peak, block_peak)
         self.clipped += _clipped_samples(magnitude)
-        self.true_peak = max(self.true_peak, true_peak_dbtp(block, magnitude))
+        # inter-sample peaks rise well under 6 dB above the samples: quieter blocks cannot set a new maximum
+        if block_peak > 0 and 20 * np.log10(block_peak) + TRUE_PEAK_MARGIN_DB > self.true_peak:
+            self.true_peak = max(self.true_peak, true_peak_dbtp(block, magnitude))
         self.loudness.add(block)
         mono = mix_to_mono(block)
         self.powers.append(activity.frame_powers(mono, self.frame_len))
@@ -133,7 +137,8 @@ class StreamFeatures:
         frame_s = self.frame_len / self.rate
         segments = activity.runs(speech)
         speech_s = float(speech.sum() * frame_s)
-        f0 = self._voiced_f0(speech, frame_s)
+        pitch_f0, pitch_in_speech = self._pitch_frame_speech(speech, frame_s)
+        f0 = pitch_f0[pitch_in_speech & np.isfinite(pitch_f0)]
         total = max(self.samples * self.channels, 1)
         loudness = self.loudness.integrated()
         return AudioMetrics(
@@ -160,7 +165,7 @@ class StreamFeatures:
             pitch_spread_semitones=(
                 float(12 * np.log2(np.percentile(f0, 95) / np.percentile(f0, 5))) if len(f0) else None
             ),
-            voiced_ratio=len(f0) / max(self._speech_pitch_frames(speech, frame_s), 1),
+            voiced_ratio=len(f0) / max(int(pitch_in_speech.sum()), 1),
             words_per_minute=_words_per_minute(transcript, speech_s),
         )
 
@@ -170,13 +175,6 @@ class StreamFeatures:
         index = np.minimum((centres / frame_s).astype(int), max(len(speech) - 1, 0))
         in_speech = speech[index] if len(speech) else np.zeros(len(f0), dtype=bool)
         return f0, in_speech
-
-    def _voiced_f0(self, speech: np.ndarray, frame_s: float) -> np.ndarray:
-        f0, in_speech = self._pitch_frame_speech(speech, frame_s)
-        return f0[in_speech & np.isfinite(f0)]
-
-    def _speech_pitch_frames(self, speech: np.ndarray, frame_s: float) -> int:
-        return int(self._pitch_frame_speech(speech, frame_s)[1].sum())
 
     def _bandwidth_hz(self) -> float:
         if not self.spectrum.any():
