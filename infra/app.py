@@ -20,16 +20,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != REPO_ROOT / "infra"]
 sys.path.insert(0, str(REPO_ROOT))
 
-from aws_cdk import App, Tags  # noqa: E402
+from aws_cdk import App, Tags
 
-from infra import nag  # noqa: E402
-from infra.config import InfraConfig  # noqa: E402
-from infra.stacks.api import ApiStack  # noqa: E402
-from infra.stacks.auth import AuthStack, JwtTrust  # noqa: E402
-from infra.stacks.compute import ComputeStack  # noqa: E402
-from infra.stacks.monitoring import MonitoringStack  # noqa: E402
-from infra.stacks.storage import StorageStack  # noqa: E402
-from infra.stacks.workflows import WorkflowsStack  # noqa: E402
+from infra import nag
+from infra.config import InfraConfig
+from infra.stacks.api import ApiStack
+from infra.stacks.auth import AuthStack, JwtTrust
+from infra.stacks.compute import ComputeStack
+from infra.stacks.monitoring import MonitoringStack
+from infra.stacks.storage import StorageStack
+from infra.stacks.workflows import WorkflowsStack
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ class InfraConfig(BaseModel):
     default_plan: str = "free"
     upload_max_bytes: int = Field(50 * 1024 * 1024, gt=0)
     training_job_deadline_s: int = Field(6 * 3600, gt=0)
-    tts_job_deadline_s: int = Field(15 * 60, gt=0)
+    # Longer than locally (15 min): a TTS job may wait for a GPU host to start when synth runs from zero.
+    tts_job_deadline_s: int = Field(30 * 60, gt=0)
 
     # Secrets Manager: names the operator fills after the first deploy (docs/deploy.md)
     mongo_secret_name: str = "voiceclone/mongodb-uri"
@@ -73,6 +74,9 @@ class InfraConfig(BaseModel):
     trainer_memory_mib: int = Field(14_000, ge=512)
     synth_memory_mib: int = Field(14_000, ge=512)
     scale_in_cooldown_s: int = Field(600, ge=0)
+    # How long a job may wait for its first worker heartbeat when the worker scales from zero: the
+    # backlog alarm, a GPU host booting, the CUDA image pull and the model copy.
+    gpu_cold_start_s: int = Field(1200, ge=60)
 
     # Monitoring
     alarm_email: str | None = None
@@ -95,6 +99,11 @@ class InfraConfig(BaseModel):
             raise ValueError("domain_name and certificate_arn go together: give both or neither")
         if self.synth_min_tasks > self.synth_max_tasks:
             raise ValueError("synth_min_tasks must not exceed synth_max_tasks")
+        if self.synth_min_tasks == 0 and self.tts_job_deadline_s <= self.gpu_cold_start_s:
+            raise ValueError(
+                "with synth_min_tasks=0 a TTS job may wait gpu_cold_start_s for a GPU host: "
+                "tts_job_deadline_s must be longer (or keep a synth worker warm with synth_min_tasks=1)"
+            )
         return self
 
     @property

@@ -11,6 +11,8 @@ from infra import nag
 from infra.constructs.lambda_code import RUNTIME
 from infra.constructs.retention import log_retention
 
+DEFAULT_TIMEOUT = Duration.seconds(30)
+
 
 class ServiceFunction(Construct):
     """One Lambda and its log group. `handler` is "module.lambda_handler" inside the zip package, or
@@ -27,7 +29,7 @@ class ServiceFunction(Construct):
         environment: dict[str, str],
         log_retention_days: int,
         removal_policy: RemovalPolicy,
-        timeout: Duration = Duration.seconds(30),
+        timeout: Duration = DEFAULT_TIMEOUT,
         memory_size: int = 512,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -37,20 +39,16 @@ class ServiceFunction(Construct):
             retention=log_retention(log_retention_days),
             removal_policy=removal_policy,
         )
-        common = dict(
-            description=description,
-            environment={
-                "POWERTOOLS_SERVICE_NAME": "voiceclone",
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-                **environment,
-            },
-            timeout=timeout,
-            memory_size=memory_size,
-            tracing=lambda_.Tracing.ACTIVE,
-            architecture=lambda_.Architecture.X86_64,
-            log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
-        )
+        common = {
+            "description": description,
+            "environment": {"POWERTOOLS_SERVICE_NAME": "voiceclone", "POWERTOOLS_LOG_LEVEL": "INFO", **environment},
+            "timeout": timeout,
+            "memory_size": memory_size,
+            "tracing": lambda_.Tracing.ACTIVE,
+            "architecture": lambda_.Architecture.X86_64,
+            "log_group": self.log_group,
+            "logging_format": lambda_.LoggingFormat.JSON,
+        }
         if isinstance(code, lambda_.DockerImageCode):
             self.function: lambda_.Function = lambda_.DockerImageFunction(self, "Function", code=code, **common)
         else:

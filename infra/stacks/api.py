@@ -18,8 +18,8 @@ from constructs import Construct
 
 from functions.api import routes
 from infra import nag
-from infra.constructs import grants
 from infra.config import InfraConfig
+from infra.constructs import grants
 from infra.constructs.app_secrets import mongo_uri_secret
 from infra.constructs.lambda_code import function_code
 from infra.constructs.retention import log_retention

@@ -9,8 +9,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra import nag
-from infra.constructs import grants
 from infra.config import InfraConfig
+from infra.constructs import grants
 from infra.constructs.app_secrets import mongo_uri_secret
 from infra.constructs.gpu_capacity import GpuCapacity
 from infra.constructs.gpu_worker_service import GpuWorkerService
@@ -82,15 +82,15 @@ class ComputeStack(Stack):
         )
         # ECS resolves the secret at task start (execution role); the template holds only its ARN.
         secrets = {"VOICECLONE_MONGO_URI": ecs.Secret.from_secrets_manager(mongo_secret)}
-        common = dict(
-            cluster=self.cluster,
-            capacity_provider=self.gpu.capacity_provider,
-            environment=environment,
-            secrets=secrets,
-            scale_in_cooldown=Duration.seconds(config.scale_in_cooldown_s),
-            log_retention_days=config.log_retention_days,
-            removal_policy=config.removal_policy,
-        )
+        common = {
+            "cluster": self.cluster,
+            "capacity_provider": self.gpu.capacity_provider,
+            "environment": environment,
+            "secrets": secrets,
+            "scale_in_cooldown": Duration.seconds(config.scale_in_cooldown_s),
+            "log_retention_days": config.log_retention_days,
+            "removal_policy": config.removal_policy,
+        }
         self.trainer = GpuWorkerService(
             self,
             "Trainer",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Size, Stack
+from aws_cdk import CfnOutput, Duration, Size, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
@@ -16,13 +16,13 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import nag
-from infra.constructs import grants
 from infra.config import InfraConfig
+from infra.constructs import grants
 from infra.constructs.app_secrets import mongo_uri_secret, provider_keys_secret
 from infra.constructs.job_queue import JobQueue
 from infra.constructs.lambda_code import REPO_ROOT, function_code, source_excludes
 from infra.constructs.retention import log_retention
-from infra.constructs.service_function import ServiceFunction
+from infra.constructs.service_function import DEFAULT_TIMEOUT, ServiceFunction
 from infra.constructs.settings_environment import settings_environment
 from infra.stacks.storage import StorageStack
 from voiceclone.workflows import definitions as asl
@@ -58,7 +58,7 @@ class WorkflowsStack(Stack):
         )
 
         code = function_code(config.bundle_lambdas)
-        audio_image = lambda name: lambda_.DockerImageCode.from_image_asset(  # noqa: E731
+        audio_image = lambda name: lambda_.DockerImageCode.from_image_asset(
             str(REPO_ROOT),
             file=AUDIO_LAMBDA_DOCKERFILE,
             cmd=[f"functions.orchestration.{name}.lambda_handler"],
@@ -90,15 +90,25 @@ class WorkflowsStack(Stack):
         provider_keys.grant_read(remote)
         cleanup = fn("cleanup", code, "Marks records whose objects expired or were deleted.", timeout=Duration.minutes(1))
 
+        # Until a worker picks the message up, only the heartbeat timeout runs: from zero workers it
+        # must cover a cold GPU start.
+        cold = config.gpu_cold_start_s
         self.training_state_machine = self._state_machine(
             "Training",
-            asl.training_definition(timeout_s=config.training_job_deadline_s, max_concurrency=config.enhance_max_concurrency),
+            asl.training_definition(
+                heartbeat_s=max(asl.TRAIN_HEARTBEAT_S, cold),  # the trainer always scales from zero
+                timeout_s=config.training_job_deadline_s,
+                max_concurrency=config.enhance_max_concurrency,
+            ),
             queue=self.train_queue,
             timeout=Duration.seconds(config.training_job_deadline_s + 3600),
         )
         self.tts_state_machine = self._state_machine(
             "Tts",
-            asl.tts_definition(timeout_s=config.tts_job_deadline_s),
+            asl.tts_definition(
+                heartbeat_s=asl.SYNTH_HEARTBEAT_S if config.synth_min_tasks else max(asl.SYNTH_HEARTBEAT_S, cold),
+                timeout_s=config.tts_job_deadline_s,
+            ),
             queue=self.synth_queue,
             timeout=Duration.seconds(config.tts_job_deadline_s + 600),
         )
@@ -163,7 +173,7 @@ class WorkflowsStack(Stack):
         code: lambda_.Code | lambda_.DockerImageCode,
         description: str,
         *,
-        timeout: Duration = Duration.seconds(30),
+        timeout: Duration = DEFAULT_TIMEOUT,
         memory_size: int = 512,
         **settings: str,
     ) -> lambda_.Function:

@@ -94,8 +94,15 @@ def test_the_mongodb_uri_is_never_a_plain_environment_variable(platform: Synthes
 
 def test_every_settings_variable_names_a_settings_field(platform: Synthesized) -> None:
     fields = {f"VOICECLONE_{name.upper()}" for name in Settings.model_fields}
-    for name, function in platform.all_resources("AWS::Lambda::Function").items():
-        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+    environments = {
+        name: set(function["Properties"].get("Environment", {}).get("Variables", {}))
+        for name, function in platform.all_resources("AWS::Lambda::Function").items()
+    }
+    for name, task in platform.all_resources("AWS::ECS::TaskDefinition").items():
+        for container in task["Properties"]["ContainerDefinitions"]:
+            environments[name] = {v["Name"] for v in container["Environment"]} | {s["Name"] for s in container["Secrets"]}
+    assert len(environments) > 15
+    for name, variables in environments.items():
         unknown = {key for key in variables if key.startswith("VOICECLONE_")} - fields
         assert not unknown, f"{name}: {unknown} are not voiceclone.config.Settings fields"
 

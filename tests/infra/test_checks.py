@@ -15,9 +15,7 @@ from aws_cdk import aws_s3 as s3
 
 from infra import nag
 from infra.constructs import grants
-
 from infra.lint import IGNORED_RULES, lint_assembly
-
 
 # Every non-default switch at once: retained data off, no NAT, an external issuer (no Cognito), a custom
 # domain, a warm synth worker, alarm e-mails.

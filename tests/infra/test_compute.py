@@ -99,7 +99,7 @@ def _tasks_after(platform: Synthesized, worker: str, backlog: int) -> int | None
 def test_workers_scale_with_jobs_waiting_or_in_progress(
     platform: Synthesized, worker: str, min_tasks: int, max_tasks: int, jobs_per_task: int
 ) -> None:
-    for backlog in range(0, 25):
+    for backlog in range(25):
         expected = tasks_for_backlog(backlog, min_tasks, max_tasks, jobs_per_task)
         assert _tasks_after(platform, worker, backlog) == expected, backlog
     for alarm in platform.resources("compute", "AWS::CloudWatch::Alarm").values():
@@ -114,6 +114,9 @@ def test_the_synth_minimum_is_configurable(warm_public: Synthesized) -> None:
     assert _one(warm_public, "AWS::ApplicationAutoScaling::ScalableTarget", "SynthService")["MinCapacity"] == 1
     assert _tasks_after(warm_public, "Synth", 0) == 1
     assert _one(warm_public, "AWS::ApplicationAutoScaling::ScalableTarget", "TrainerService")["MinCapacity"] == 0
+    # A warm synth worker answers at once: the TTS heartbeat timeout goes back to the definition's own.
+    (tts,) = [v for k, v in warm_public.resources("workflows", "AWS::StepFunctions::StateMachine").items() if k.startswith("Tts")]
+    assert '"HeartbeatSeconds": 300' in tts["Properties"]["DefinitionString"]
 
 
 def _task_role_grants(platform: Synthesized, worker: str) -> set[tuple[str, str]]:

@@ -21,6 +21,10 @@ def test_defaults_keep_gpus_at_zero_and_data_on_delete() -> None:
     assert config.uses_cognito
 
 
+def test_a_warm_synth_worker_allows_short_tts_deadlines() -> None:
+    assert _config(tts_job_deadline_s=600, synth_min_tasks=1).tts_job_deadline_s == 600
+
+
 def test_command_line_strings_are_parsed() -> None:
     config = _config(gpu_instance_types="g6.xlarge, g6.2xlarge", synth_min_tasks="1", bundle_lambdas="false")
     assert config.gpu_instance_types == ["g6.xlarge", "g6.2xlarge"]
@@ -41,6 +45,7 @@ def test_existing_issuer_replaces_cognito() -> None:
         {"synth_min_tasks": 5, "synth_max_tasks": 2},
         {"output_retention_days": 0},
         {"gpu_max_instances": "many"},
+        {"tts_job_deadline_s": 600},  # shorter than a cold GPU start while synth runs from zero
     ],
 )
 def test_inconsistent_settings_are_refused(context: dict) -> None:

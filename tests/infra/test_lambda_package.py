@@ -72,6 +72,8 @@ def test_every_zip_handler_imports_from_the_package_and_the_runtime_alone(packag
         "print('heavy:', heavy)\n"
     )
     # -I -S: no site-packages, no user paths; only the package, the runtime's boto3 and the stdlib.
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", probe], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe], check=False, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "heavy: []" in result.stdout

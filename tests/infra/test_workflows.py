@@ -79,7 +79,7 @@ def test_gpu_stages_wait_for_a_task_token_and_the_rest_invoke_lambdas(
 def test_state_machine_roles_invoke_only_their_functions_and_send_only_to_their_queue(
     platform: Synthesized, name: str
 ) -> None:
-    logical_id, properties = _state_machine(platform, name)
+    _, properties = _state_machine(platform, name)
     role_id = properties["RoleArn"]["Fn::GetAtt"][0]
     statements = policy_statements(platform.template("workflows"), role_id)
     invoke = [s for s in statements if "lambda:InvokeFunction" in actions_of(s)]
@@ -91,6 +91,19 @@ def test_state_machine_roles_invoke_only_their_functions_and_send_only_to_their_
     sends = [s for s in statements if "sqs:SendMessage" in actions_of(s)]
     queue = "TrainQueue" if name == "Training" else "SynthQueue"
     assert sends and all(queue in resource for s in sends for resource in resources_of(s))
+
+
+@pytest.mark.parametrize(("name", "gpu_state"), [("Training", "Train"), ("Tts", "Synthesize")])
+def test_a_job_waits_for_a_cold_gpu_start_before_its_first_heartbeat(
+    platform: Synthesized, name: str, gpu_state: str
+) -> None:
+    """Both workers default to zero tasks: the heartbeat timeout covers a host boot and image pull."""
+    _, properties = _state_machine(platform, name)
+    gpu = _tasks(_deployed_definition(properties))[gpu_state]
+    assert gpu["HeartbeatSeconds"] >= platform.platform.config.gpu_cold_start_s
+    deadline = {"Training": platform.platform.config.training_job_deadline_s,
+                "Tts": platform.platform.config.tts_job_deadline_s}[name]
+    assert gpu["TimeoutSeconds"] == deadline > gpu["HeartbeatSeconds"]
 
 
 @pytest.mark.parametrize("name", ["Training", "Tts"])
