@@ -144,3 +144,52 @@ def test_the_sweeper_runs_on_a_schedule(platform: Synthesized) -> None:
 
 def _snake(pascal: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", pascal).lower()
+
+
+def _object_grants(platform: Synthesized, function: str) -> set[tuple[str, str, str]]:
+    """(action, bucket, prefix) for the S3 object and listing grants of one orchestration function."""
+    found = set()
+    for statement in policy_statements(platform.template("workflows"), f"{function}FunctionServiceRole"):
+        for action in actions_of(statement):
+            if not action.startswith("s3:"):
+                continue
+            for resource in resources_of(statement):
+                bucket = next(b for b in ("Samples", "Models", "Outputs") if f"FnGetAtt{b}" in resource)
+                if action == "s3:ListBucket":
+                    (prefix,) = statement["Condition"]["StringLike"]["s3:prefix"]
+                else:
+                    prefix = resource.rsplit("/", 2)[-2] + "/*"
+                found.add((action, bucket, prefix))
+    return found
+
+
+LEFTOVERS = {
+    ("s3:DeleteObject", "Samples", "prepared/*"), ("s3:ListBucket", "Samples", "prepared/*"),
+    ("s3:DeleteObject", "Models", "checkpoints/*"), ("s3:ListBucket", "Models", "checkpoints/*"),
+}
+PARTIAL_VOICE = {("s3:DeleteObject", "Models", "voices/*"), ("s3:ListBucket", "Models", "voices/*")}
+
+
+@pytest.mark.parametrize(
+    ("function", "expected"),
+    [
+        ("AnalyzeSample", {("s3:GetObject", "Samples", "raw/*"), ("s3:ListBucket", "Samples", "raw/*")}),
+        ("EnhanceSample", {("s3:GetObject", "Samples", "raw/*"), ("s3:ListBucket", "Samples", "raw/*"),
+                           ("s3:PutObject", "Samples", "prepared/*"), ("s3:AbortMultipartUpload", "Samples", "prepared/*")}),
+        ("MarkProcessing", set()),
+        ("RegisterVoice", LEFTOVERS),
+        ("FinalizeTts", set()),
+        ("FailJob", LEFTOVERS | PARTIAL_VOICE),
+        ("RemoteSynthesize", {("s3:PutObject", "Outputs", "tts/*"), ("s3:AbortMultipartUpload", "Outputs", "tts/*")}),
+        ("Cleanup", set()),
+        ("Sweeper", LEFTOVERS | PARTIAL_VOICE | {("s3:DeleteObject", "Outputs", "tts/*")}),
+    ],
+)
+def test_orchestration_functions_reach_only_the_objects_their_code_touches(
+    platform: Synthesized, function: str, expected: set
+) -> None:
+    assert _object_grants(platform, function) == expected
+    statements = policy_statements(platform.template("workflows"), f"{function}FunctionServiceRole")
+    services = {action.split(":")[0] for statement in statements for action in actions_of(statement)}
+    allowed = {"s3", "xray", "secretsmanager"} | ({"states"} if function == "Sweeper" else set())
+    assert services <= allowed, function
