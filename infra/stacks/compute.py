@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -28,7 +29,12 @@ WORKER_IMAGE_SOURCES = ("src", "functions", "pyproject.toml", "README.md", "cont
 
 def worker_image(dockerfile: str) -> ecs.ContainerImage:
     """An image asset: synth writes only its manifest; `cdk deploy` builds and pushes it."""
-    return ecs.ContainerImage.from_asset(str(REPO_ROOT), file=dockerfile, exclude=source_excludes(WORKER_IMAGE_SOURCES))
+    return ecs.ContainerImage.from_asset(
+        str(REPO_ROOT),
+        file=dockerfile,
+        exclude=source_excludes(WORKER_IMAGE_SOURCES),
+        platform=ecr_assets.Platform.LINUX_AMD64,  # GPU hosts are x86_64, even when built on an ARM laptop
+    )
 
 
 class ComputeStack(Stack):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from aws_cdk import CfnOutput, Duration, Size, Stack
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
@@ -63,6 +64,7 @@ class WorkflowsStack(Stack):
             file=AUDIO_LAMBDA_DOCKERFILE,
             cmd=[f"functions.orchestration.{name}.lambda_handler"],
             exclude=source_excludes(AUDIO_IMAGE_SOURCES),
+            platform=ecr_assets.Platform.LINUX_AMD64,  # the functions run on x86_64, whatever builds them
         )
         self.functions: dict[str, lambda_.Function] = {}
         # Fixed names: the API and the sweeper build execution ARNs from them.

@@ -4,6 +4,9 @@ limited to their buckets, queue and state machine."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from infra.constructs.gpu_worker_service import tasks_for_backlog
@@ -169,3 +172,17 @@ def test_task_roles_reach_only_their_objects_queue_and_state_machine(
             assert action in {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
             assert state_machine in resource
         assert service in {"s3", "sqs", "states"}, action
+
+
+def test_every_image_is_built_for_x86_64(platform: Synthesized) -> None:
+    """Lambdas and GPU hosts run x86_64: an image built on an ARM laptop must not end up arm64."""
+    directory = Path(platform.platform.app.synth().directory)
+    sources = [
+        image["source"]
+        for stack in ("VoiceClone-Workflows", "VoiceClone-Compute")
+        for image in json.loads((directory / f"{stack}.assets.json").read_text())["dockerImages"].values()
+    ]
+    assert {source["dockerFile"] for source in sources} == {
+        "containers/audio-lambda/Dockerfile", "containers/gpu-trainer/Dockerfile", "containers/gpu-synth/Dockerfile",
+    }
+    assert all(source["platform"] == "linux/amd64" for source in sources)
