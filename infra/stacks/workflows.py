@@ -210,6 +210,8 @@ class WorkflowsStack(Stack):
         substitutions.update({asl.TRAIN_QUEUE_URL: self.train_queue.queue.queue_url,
                               asl.SYNTH_QUEUE_URL: self.synth_queue.queue.queue_url})
         used = asl.placeholders(definition)
+        if missing := used - substitutions.keys():
+            raise ValueError(f"{name} state machine: no resource for placeholders {sorted(missing)}")
         state_machine_name = f"{self._config.app_name}-{name.lower()}"
         self.state_machine_names[name] = state_machine_name
         state_machine = sfn.StateMachine(
