@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Node.js 20 + npm (for the CDK CLI) come with the machine; Debian's nodejs conflicts with them.
 DEBIAN_PACKAGES=(espeak-ng flite libavutil57 libavcodec59 libavformat59 libavdevice59 libavfilter8
-                 libswresample4 libswscale6 nodejs npm)
+                 libswresample4 libswscale6)
 
 install_debian_packages() {
   local missing=()
