@@ -9,13 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from voiceclone.domain.base import Record
 
 # Content types a presigned upload accepts (the policy lists them; analyze-sample re-checks).
+# Only what voiceclone.audio decodes (soundfile: no AAC/M4A, no WebM).
 AUDIO_CONTENT_TYPES: dict[str, str] = {
     "wav": "audio/wav",
     "mp3": "audio/mpeg",
     "flac": "audio/flac",
     "ogg": "audio/ogg",
-    "m4a": "audio/mp4",
-    "webm": "audio/webm",
 }
 ACCEPTED_CONTENT_TYPES: frozenset[str] = frozenset(
     set(AUDIO_CONTENT_TYPES.values()) | {"audio/x-wav", "audio/wave", "audio/x-flac", "audio/mp3"}

@@ -39,6 +39,9 @@ def test_content_type_from_extension_and_bad_types(api):
     assert bad.status == 422 and "cannot tell the audio type" in bad.json["error"]["message"]
     bad_type = api.post("/api/samples", body={"name": "x", "content_type": "text/html"})
     assert bad_type.status == 422 and "not accepted" in bad_type.json["error"]["message"]
+    for undecodable in ({"filename": "x.m4a"}, {"content_type": "audio/mp4"}, {"content_type": "audio/webm"}):
+        refused = api.post("/api/samples", body={"name": "x", **undecodable})
+        assert refused.status == 422, undecodable
 
 
 def test_too_large_declared_size_is_413(api, settings):
