@@ -367,7 +367,8 @@ def _markdown(f: dict) -> str:
     lines = [
         "# XTTS engine and synth worker (CPU, tiny random XTTS v2 unless noted)",
         "",
-        (f"{f['machine']['cpus']} CPUs shared with other work, torch {f['machine']['torch']}; "
+        (f"{f['machine']['cpus']} CPUs shared with other work (load average {f['machine'].get('load_average')} "
+        f"at the end), torch {f['machine']['torch']}; "
         f"{f['tokens_per_chunk']} audio tokens per chunk; medians of {f['runs']} runs."),
         "",
         "| measure | value |",
