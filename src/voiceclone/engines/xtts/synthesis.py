@@ -144,9 +144,14 @@ def stream_chunk(
     language: str,
     params: SamplingParameters,
     max_new_tokens=None,
-    tokens_per_piece: int = 20,
+    first_piece_tokens: int = 20,
+    max_piece_tokens: int = 80,
 ) -> Iterator[np.ndarray]:
-    """Audio pieces for one text chunk as the GPT generates, decoded incrementally."""
+    """Audio pieces for one text chunk as the GPT generates, decoded incrementally.
+
+    The first piece is small (early first audio); later ones double up to `max_piece_tokens`, so the
+    decoder's fixed context per piece costs little once audio is flowing.
+    """
     tokens = _tokens(model, text, language)
     inputs = gpt.compute_embeddings(voice.gpt_cond_latent.to(model.device), tokens)
     generator = gpt.get_generator(
@@ -163,11 +168,13 @@ def stream_chunk(
         lambda latents: model.hifigan_decoder(latents, g=speaker), model.args.output_sample_rate
     )
     pending: list[torch.Tensor] = []
+    piece_tokens = first_piece_tokens
     for _token, latent in generator:
         pending.append(latent)
-        if len(pending) >= tokens_per_piece:
+        if len(pending) >= piece_tokens:
             piece = decoder.push(_stretch(torch.cat(pending, dim=0)[None], params.speed))
             pending = []
+            piece_tokens = min(2 * piece_tokens, max_piece_tokens)
             if len(piece):
                 yield piece
     tail = _stretch(torch.cat(pending, dim=0)[None], params.speed) if pending else torch.zeros(1, 0, gpt.model_dim)
