@@ -187,7 +187,7 @@ def main() -> dict[str, Any]:
         "orchestration_stages_p50_s": round(sum(p50[s] for s in ("to_start", "mark", "queue_wait", "finalize")), 4),
         "end_to_end_over_synthesis_alone": round(p50["end_to_end"] / alone_p50, 3),
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version()},
-        "model": "tiny random XTTS v2 (tests/support/tiny_xtts.py), CPU",
+        "model": "tiny random XTTS v2 (voiceclone/engines/xtts/tiny.py), CPU",
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "e2e.json").write_text(json.dumps(figures, indent=2) + "\n")

@@ -50,7 +50,7 @@ TARGET_RATIO = 1.10
 FULL_SIZE_PROBE = """
 import json, resource, sys, time, torch
 sys.path.insert(0, {repo!r})
-from tests.support.tiny_xtts import tiny_xtts_dir, LANGUAGES
+from voiceclone.engines.xtts.tiny import tiny_xtts_dir, LANGUAGES
 from TTS.tts.configs.xtts_config import XttsArgs, XttsConfig
 from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer
 from TTS.tts.models.xtts import Xtts
@@ -317,9 +317,9 @@ def main() -> dict:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(REPO_ROOT))
     from tests.support.speech import english_utterances
-    from tests.support.tiny_xtts import tiny_xtts_dir
     from voiceclone.engines.registry import EngineOptions, EngineRegistry
     from voiceclone.engines.xtts.engine import XttsEngine
+    from voiceclone.engines.xtts.tiny import tiny_xtts_dir
 
     model_dir = tiny_xtts_dir()
     registry = EngineRegistry(EngineOptions(xtts_model_dir=model_dir, device="cpu", max_new_tokens=TOKENS))

@@ -28,7 +28,7 @@ def main() -> int:
         started = time.perf_counter()
         try:
             importlib.import_module(f"bench.{name}").main()
-        except Exception:  # one broken benchmark must not hide the others' figures
+        except Exception:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
             traceback.print_exc()
             failed.append(name)
         print(f"== {name} done in {time.perf_counter() - started:.1f} s", flush=True)

@@ -32,10 +32,10 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from bench.bench_xtts import LONG_TEXT
 from tests.support.speech import english_utterances
-from tests.support.tiny_xtts import LANGUAGES, tiny_xtts_dir
 from voiceclone.domain.tts import VoiceSettings
 from voiceclone.engines.base import FineTuneConfig, TrainingClip
 from voiceclone.engines.xtts.engine import XttsEngine
+from voiceclone.engines.xtts.tiny import LANGUAGES, tiny_xtts_dir
 
 MAX_NEW_TOKENS = 250  # random weights never stop; real ones stop by themselves well before
 

@@ -121,8 +121,8 @@ MAX_NEW_TOKENS = 24  # random weights never stop: ~1.1 s of audio per text chunk
 @pytest.fixture(scope="session")
 def registry():
     """The engines on the tiny XTTS, shared by every test so the base model loads once."""
-    from tests.support.tiny_xtts import tiny_xtts_dir
     from voiceclone.engines.registry import EngineOptions, EngineRegistry
+    from voiceclone.engines.xtts.tiny import tiny_xtts_dir
 
     return EngineRegistry(EngineOptions(xtts_model_dir=tiny_xtts_dir(), device="cpu", max_new_tokens=MAX_NEW_TOKENS))
 

@@ -88,7 +88,7 @@ def test_cancel_during_training_ends_cancelled_with_no_voice_and_frees_the_worke
 
 def _trainer_process(settings) -> subprocess.Popen:
     """A trainer worker in its own process, as a container runs it (so it can be killed for real)."""
-    from tests.support.tiny_xtts import tiny_xtts_dir
+    from voiceclone.engines.xtts.tiny import tiny_xtts_dir
 
     env = {
         **os.environ,

@@ -9,13 +9,11 @@ workers on the local queues. Any object with the stack's hook API (`register_lam
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from voiceclone.config import Settings
@@ -168,7 +166,7 @@ def _use_tiny_model_unless_configured(stack: Any) -> None:
     """Without a configured XTTS model (folder or models bucket), build the tiny random test model.
 
     Its speech is babble, not words: enough to run every step locally; configure the real model
-    (`voiceclone models fetch xtts_v2`) for real voices. The builder lives with the tests.
+    (`voiceclone models fetch xtts_v2`) for real voices.
     """
     settings: Settings = stack.settings
     if settings.xtts_model_dir:
@@ -176,15 +174,11 @@ def _use_tiny_model_unless_configured(stack: Any) -> None:
     listed = stack.client("s3").list_objects_v2(Bucket=settings.models_bucket, Prefix="base/xtts_v2/", MaxKeys=1)
     if listed.get("KeyCount", 0):
         return
-    builder = Path(__file__).resolve().parents[3] / "tests" / "support" / "tiny_xtts.py"
-    if not builder.is_file():
-        return
-    spec = importlib.util.spec_from_file_location("voiceclone_tiny_xtts", builder)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from voiceclone.engines.xtts.tiny import tiny_xtts_dir
+
     logger.warning("no XTTS model configured: using the tiny random test model (it babbles, it does not speak)")
     stack.configure(
-        xtts_model_dir=str(module.tiny_xtts_dir()),
+        xtts_model_dir=str(tiny_xtts_dir()),
         xtts_max_new_tokens=settings.xtts_max_new_tokens or TINY_MODEL_MAX_NEW_TOKENS,
         worker_device=settings.worker_device or "cpu",
     )

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.speech import english_utterances
-from tests.support.tiny_xtts import tiny_xtts_dir
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.training import TrainingJob
 from voiceclone.domain.tts import TtsJob
 from voiceclone.engines.registry import EngineOptions, EngineRegistry
+from voiceclone.engines.xtts.tiny import tiny_xtts_dir
 from voiceclone.store import Store
 from voiceclone.workers.loop import LoopSettings, Worker
 from voiceclone.workers.tracking import StoreJobTracker

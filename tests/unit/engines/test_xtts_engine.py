@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from tests.support.speech import english_utterances
-from tests.support.tiny_xtts import tiny_xtts_dir
 from voiceclone.domain.tts import VoiceSettings
 from voiceclone.engines.base import BadInput, FineTuneConfig, TrainingClip
 from voiceclone.engines.xtts.engine import XttsEngine
+from voiceclone.engines.xtts.tiny import tiny_xtts_dir
 
 MAX_NEW_TOKENS = 24
 

@@ -1,8 +1,8 @@
-"""A tiny XTTS v2 built offline for tests: the real coqui architecture with random weights.
+"""A tiny XTTS v2 built offline for tests and the local demo: the real coqui architecture, random weights.
 
 `tiny_xtts_dir()` returns a model directory laid out like the real XTTS v2 download plus the two
 training files (config.json, model.pth, vocab.json, dvae.pth, mel_stats.pth). It is built once and
-cached under `.cache/tiny_xtts/<key>/`, the key hashing the architecture, so every test (and every
+cached under `.cache/tiny_xtts/<key>/` (in the working directory, or VOICECLONE_CACHE_DIR), the key hashing the architecture, so every test (and every
 engineer's suite) shares it. The vocab is a BPE trained with `tokenizers` on cleaned text, the DVAE
 a random state dict and the mel statistics are computed from speech espeak-ng says here.
 
@@ -17,8 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CACHE_ROOT = REPO_ROOT / ".cache" / "tiny_xtts"
+CACHE_ROOT = Path(os.environ.get("VOICECLONE_CACHE_DIR", ".cache")).resolve() / "tiny_xtts"
 BUILDER_VERSION = 1  # bump when the files built change, so stale caches are not reused
 
 # Small enough to build in seconds and train a step in under a second on 2 CPU cores.
