@@ -1,6 +1,6 @@
 """The voiceclone CDK app: `cdk synth` / `cdk deploy --all` (cdk.json runs `python infra/app.py`).
 
-Stacks: Storage, Auth, Workflows, Api, Compute, Monitoring (see docs/deploy.md). Every synth runs the
+Stacks: Storage, Auth, Workflows, Api, Compute, Monitoring (see README.md, "Deploy to AWS"). Every synth runs the
 cdk-nag AwsSolutions checks unless CDK_VALIDATION=false (the template unit tests set it; `make synth`
 and CI keep it on).
 """

@@ -1,4 +1,4 @@
-"""Deployment configuration: CDK context keys with documented defaults (see docs/deploy.md).
+"""Deployment configuration: CDK context keys with documented defaults (see README.md, "Deploy to AWS").
 
 Set any field with `cdk deploy -c <field>=<value>` or under "context" in cdk.json. Lists accept a
 comma-separated string on the command line (`-c gpu_instance_types=g6.xlarge,g5.xlarge`).
@@ -48,7 +48,7 @@ class InfraConfig(BaseModel):
     # Longer than locally (15 min): a TTS job may wait for a GPU host to start when synth runs from zero.
     tts_job_deadline_s: int = Field(30 * 60, gt=0)
 
-    # Secrets Manager: names the operator fills after the first deploy (docs/deploy.md)
+    # Secrets Manager: names the operator fills after the first deploy (README.md, 'Deploy to AWS')
     mongo_secret_name: str = "voiceclone/mongodb-uri"
     provider_keys_secret_name: str = "voiceclone/provider-api-keys"
     db_name: str = "voiceclone"

@@ -1,4 +1,4 @@
-"""The secrets the operator creates before the first deploy (docs/deploy.md); stacks only import them.
+"""The secrets the operator creates before the first deploy (README.md, 'Deploy to AWS'); stacks only import them.
 
 CloudFormation never holds their values: a redeploy can't overwrite a connection string.
 """

@@ -55,7 +55,7 @@ class AuthStack(Stack):
         nag.acknowledge(
             self.user_pool,
             "Cognito threat protection (Plus feature plan) is billed per active user; the operator enables it "
-            "when the user base warrants it (docs/deploy.md).",
+            "when the user base warrants it (README.md, 'Deploy to AWS').",
             "AwsSolutions-COG3",
             "AwsSolutions-COG8",
         )

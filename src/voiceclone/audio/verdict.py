@@ -1,6 +1,6 @@
 """The verdict on a recording: suitable for training or not, why, and a quality score 0..1.
 
-All thresholds live in `Thresholds` (documented in docs/audio.md). A *reason* blocks training and
+All thresholds live in `Thresholds` (documented in README.md, "Verdict and thresholds"). A *reason* blocks training and
 tells the uploader what to change; *advice* is a finding that does not block (enhancement fixes it or
 it only lowers quality).
 """

@@ -4,7 +4,7 @@ One source for CDK (`DefinitionBody.from_string(json.dumps(...))` with `definiti
 and for local runs (`render(...)` then moto's interpreter). Resource ARNs and queue URLs are
 `${Placeholder}` strings; `placeholders(definition)` lists them.
 
-Contracts (see docs/workflows.md for the whole picture):
+Contracts (README.md, "Workflows", has the whole picture):
 - Execution input: `{"job_id": ..., "user_id": ...}` (other fields are ignored); name = job id.
 - Every Lambda gets `{"kind": "training"|"tts", "job_id", "user_id", ...}`.
 - mark-processing returns for training `{"voice_id", "model_type", "config", "language",
@@ -16,7 +16,7 @@ Contracts (see docs/workflows.md for the whole picture):
 - Errors are caught into `$.error` (`{"Error", "Cause"}`) and handed to fail-job, whose answer
   `{"status", "message"}` becomes the Fail state's cause.
 
-Written within what moto 5.2.5's interpreter runs (measured, docs/workflows.md): a Fail state takes
+Written within what moto 5.2.5's interpreter runs (measured; README.md, "What moto 5.2.5's interpreter runs"): a Fail state takes
 a fixed `Error` because moto rejects `States.*` names arriving through `ErrorPath`.
 """
 

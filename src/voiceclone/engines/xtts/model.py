@@ -37,7 +37,7 @@ def check_model_dir(model_dir: Path, training: bool = False) -> None:
     if missing:
         raise ModelUnavailable(
             f"XTTS v2 base model incomplete in {model_dir}: missing {', '.join(missing)}. "
-            "Put the weights in place with `voiceclone models fetch xtts_v2` (see docs/xtts.md)."
+            "Put the weights in place with `voiceclone models fetch xtts_v2` (README: 'Putting the XTTS v2 weights in place')."
         )
 
 
