@@ -4,7 +4,8 @@ moto can notify only Lambda (synchronously, inside the upload request), SQS or S
 notifies an SQS queue and `NotificationPoller` long-polls it and calls the registered handler with the
 S3 event exactly as S3 sends it (keys URL-encoded). A handler error leaves the message to be retried
 after its visibility timeout; after `max_receives` tries the queue's redrive moves it to a dead-letter
-queue, as an async Lambda invocation would give up.
+queue, as an async Lambda invocation would give up. A bucket holds a single notification configuration,
+so `connect` writes each bucket's from all of its routes (uploads to one function, removals to another).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,37 +24,77 @@ from voiceclone.local.aws import ensure_queue, queue_arn
 logger = logging.getLogger(__name__)
 
 
+# moto 5.2.5 emits ObjectRemoved:Delete on DeleteObject(s) of an unversioned bucket; it never runs
+# lifecycle rules, so LifecycleExpiration events come only from AWS.
+OBJECT_CREATED = ("s3:ObjectCreated:*",)
+OBJECT_REMOVED = ("s3:ObjectRemoved:*", "s3:LifecycleExpiration:*")
+
+
 @dataclass(frozen=True)
 class NotificationRoute:
-    """Objects created under `prefix` in `bucket` go to Lambda function `function_name`."""
+    """`events` on objects under `prefix` in `bucket` go through queue `queue_name` to Lambda `function_name`.
+
+    Routes to the same function may share a queue (one poller then serves them all).
+    """
 
     bucket: str
     prefix: str
     function_name: str
     queue_name: str
+    events: tuple[str, ...] = OBJECT_CREATED
+
+    @property
+    def configuration_id(self) -> str:
+        kinds = "-".join(sorted({event.split(":")[1] for event in self.events}))
+        return f"{self.function_name}-on-{self.prefix.strip('/') or 'all'}-{kinds}"
 
 
-def connect(s3_client: Any, sqs_client: Any, route: NotificationRoute, max_receives: int = 3) -> str:
-    """Create the route's queue (+ dead-letter queue) and the bucket notification; returns the queue URL."""
-    dead_letter_url = ensure_queue(sqs_client, f"{route.queue_name}-dlq")
+def connect(
+    s3_client: Any, sqs_client: Any, routes: Sequence[NotificationRoute], max_receives: int = 3
+) -> dict[NotificationRoute, str]:
+    """Create each route's queue (+ dead-letter queue) and each bucket's whole notification
+    configuration (it replaces the previous one); returns route -> queue URL."""
+    _check_one_function_per_queue(routes)
+    queue_urls = {route: _ensure_route_queue(sqs_client, route.queue_name, max_receives) for route in routes}
+    by_bucket: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for route, queue_url in queue_urls.items():
+        by_bucket[route.bucket].append(_queue_configuration(route, queue_arn(sqs_client, queue_url)))
+    for bucket, configurations in by_bucket.items():
+        s3_client.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": configurations}
+        )
+    return queue_urls
+
+
+def pollers(sqs_client: Any, queue_urls: dict[NotificationRoute, str]) -> list[NotificationPoller]:
+    """One (unstarted) poller per queue of `connect`'s result, for the function its routes go to."""
+    functions = {queue_url: route.function_name for route, queue_url in queue_urls.items()}
+    return [NotificationPoller(sqs_client, queue_url, name) for queue_url, name in functions.items()]
+
+
+def _check_one_function_per_queue(routes: Sequence[NotificationRoute]) -> None:
+    functions: dict[str, str] = {}
+    for route in routes:
+        if functions.setdefault(route.queue_name, route.function_name) != route.function_name:
+            raise ValueError(
+                f"Queue {route.queue_name!r} cannot feed both {functions[route.queue_name]!r} "
+                f"and {route.function_name!r}: its poller calls one function."
+            )
+
+
+def _ensure_route_queue(sqs_client: Any, queue_name: str, max_receives: int) -> str:
+    dead_letter_url = ensure_queue(sqs_client, f"{queue_name}-dlq")
     redrive = {"deadLetterTargetArn": queue_arn(sqs_client, dead_letter_url), "maxReceiveCount": str(max_receives)}
-    queue_url = ensure_queue(
-        sqs_client, route.queue_name, {"RedrivePolicy": json.dumps(redrive), "VisibilityTimeout": "30"}
-    )
-    s3_client.put_bucket_notification_configuration(
-        Bucket=route.bucket,
-        NotificationConfiguration={
-            "QueueConfigurations": [
-                {
-                    "Id": f"{route.function_name}-on-{route.prefix.strip('/') or 'all'}",
-                    "QueueArn": queue_arn(sqs_client, queue_url),
-                    "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": route.prefix}]}},
-                }
-            ]
-        },
-    )
-    return queue_url
+    return ensure_queue(sqs_client, queue_name, {"RedrivePolicy": json.dumps(redrive), "VisibilityTimeout": "30"})
+
+
+def _queue_configuration(route: NotificationRoute, arn: str) -> dict[str, Any]:
+    return {
+        "Id": route.configuration_id,
+        "QueueArn": arn,
+        "Events": list(route.events),
+        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": route.prefix}]}},
+    }
 
 
 class NotificationPoller:

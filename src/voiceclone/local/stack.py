@@ -1,5 +1,6 @@
 """The embedded default in one process: SecantusDB, moto (S3, SQS, Step Functions, Lambda dispatch,
-Secrets Manager), S3 notifications to analyze-sample, and the HTTP gateway in front of the API handlers.
+Secrets Manager), S3 notifications (uploads to analyze-sample, removals to cleanup, as
+infra/stacks/workflows.py wires them), and the HTTP gateway in front of the API handlers.
 
 Extension points for the other parts (all optional; the stack starts without them):
 - `voiceclone.workflows.local.setup_local(stack)`: register the orchestration Lambdas with
@@ -35,7 +36,11 @@ logger = logging.getLogger(__name__)
 
 ANALYZE_SAMPLE = "analyze-sample"
 ANALYZE_SAMPLE_HANDLER = "functions.orchestration.analyze_sample:lambda_handler"
+CLEANUP = "cleanup"
+CLEANUP_HANDLER = "functions.orchestration.cleanup:lambda_handler"
+S3_EVENT_HANDLERS = {ANALYZE_SAMPLE: ANALYZE_SAMPLE_HANDLER, CLEANUP: CLEANUP_HANDLER}
 RAW_PREFIX = "raw/"
+TTS_OUTPUT_PREFIX = "tts/"
 MONGO_URI_SECRET = "voiceclone/mongo-uri"
 WORKFLOWS_HOOK = ("voiceclone.workflows.local", "setup_local")
 DEMO_HOOK = ("voiceclone.local.demo", "run_demo")
@@ -187,7 +192,6 @@ class LocalStack:
         _forget_cached_clients()
 
     def _start_resources(self) -> None:
-        settings = self.settings
         s3, sqs = self.client("s3"), self.client("sqs")
         for bucket in self._buckets():
             ensure_bucket(s3, bucket)
@@ -198,17 +202,30 @@ class LocalStack:
             train_queue_url=ensure_queue(sqs, "voiceclone-train", {"VisibilityTimeout": "300"}),
             synth_queue_url=ensure_queue(sqs, "voiceclone-synth", {"VisibilityTimeout": "300"}),
         )
-        self.register_lambda(ANALYZE_SAMPLE, ANALYZE_SAMPLE_HANDLER)
-        route = notifications.NotificationRoute(
-            settings.samples_bucket, RAW_PREFIX, ANALYZE_SAMPLE, "voiceclone-sample-uploads"
-        )
-        poller = notifications.NotificationPoller(sqs, notifications.connect(s3, sqs, route), ANALYZE_SAMPLE)
-        poller.start()
-        self._pollers.append(poller)
+        self._start_s3_notifications()
         self._store_mongo_uri_as_secret()
         from voiceclone.store import get_store
 
         get_store()  # creates the indexes now, not on the first request
+
+    def _start_s3_notifications(self) -> None:
+        for name, handler_path in S3_EVENT_HANDLERS.items():
+            self.register_lambda(name, handler_path)
+        sqs = self.client("sqs")
+        queue_urls = notifications.connect(self.client("s3"), sqs, self._s3_event_routes())
+        for poller in notifications.pollers(sqs, queue_urls):
+            poller.start()
+            self._pollers.append(poller)
+
+    def _s3_event_routes(self) -> list[notifications.NotificationRoute]:
+        """Uploads under raw/ are analysed; raw samples and TTS outputs deleted or expired are cleaned up."""
+        settings, route = self.settings, notifications.NotificationRoute
+        removed, removals_queue = notifications.OBJECT_REMOVED, "voiceclone-object-removals"
+        return [
+            route(settings.samples_bucket, RAW_PREFIX, ANALYZE_SAMPLE, "voiceclone-sample-uploads"),
+            route(settings.samples_bucket, RAW_PREFIX, CLEANUP, removals_queue, removed),
+            route(settings.outputs_bucket, TTS_OUTPUT_PREFIX, CLEANUP, removals_queue, removed),
+        ]
 
     def _store_mongo_uri_as_secret(self) -> None:
         """As in AWS, handlers read the connection string from Secrets Manager, not from a variable."""

@@ -1,4 +1,5 @@
-"""S3 uploads under raw/ reach the registered handler asynchronously, as S3 event notifications do."""
+"""S3 uploads under raw/ (and, on their own route, deletions) reach the registered handler
+asynchronously, as S3 event notifications do."""
 
 import time
 import uuid
@@ -9,11 +10,16 @@ import pytest
 from voiceclone.local import lambdas, notifications
 
 received: list[dict] = []
+removals: list[dict] = []
 failures: list[dict] = []
 
 
 def record(event, context):
     received.append(event)
+
+
+def record_removal(event, context):
+    removals.append(event)
 
 
 def fail_once(event, context):
@@ -35,6 +41,7 @@ def wait_for(condition, timeout=15.0):
 @pytest.fixture
 def route(aws):
     received.clear()
+    removals.clear()
     failures.clear()
     suffix = uuid.uuid4().hex[:8]
     bucket = aws.create_bucket(f"notify-{suffix}")
@@ -44,7 +51,7 @@ def route(aws):
 def start_poller(aws, route, handler_path):
     lambdas.register(route.function_name, handler_path)
     sqs = aws.client("sqs")
-    queue_url = notifications.connect(aws.client("s3"), sqs, route)
+    queue_url = notifications.connect(aws.client("s3"), sqs, [route])[route]
     poller = notifications.NotificationPoller(sqs, queue_url, route.function_name)
     poller.start()
     return poller, queue_url
@@ -81,3 +88,44 @@ def test_a_failed_delivery_is_retried(aws, route):
         assert len(failures) == 2
     finally:
         poller.stop()
+
+
+def test_one_bucket_carries_an_upload_route_and_a_removal_route(aws, route):
+    removal_route = notifications.NotificationRoute(
+        route.bucket, "raw/", f"cleanup-{route.queue_name}", f"removals-{route.queue_name}", notifications.OBJECT_REMOVED
+    )
+    lambdas.register(route.function_name, f"{__name__}:record")
+    lambdas.register(removal_route.function_name, f"{__name__}:record_removal")
+    s3, sqs = aws.client("s3"), aws.client("sqs")
+    queue_urls = notifications.connect(s3, sqs, [route, removal_route])
+    pollers = notifications.pollers(sqs, queue_urls)
+    for poller in pollers:
+        poller.start()
+    try:
+        key = "raw/carol/smp_3/take 2.wav"
+        s3.put_object(Bucket=route.bucket, Key=key, Body=b"RIFF")
+        assert wait_for(lambda: len(received) == 1)
+        s3.delete_object(Bucket=route.bucket, Key=key)
+        s3.put_object(Bucket=route.bucket, Key="raw/carol/smp_4/b.wav", Body=b"RIFF")
+        s3.delete_objects(Bucket=route.bucket, Delete={"Objects": [{"Key": "raw/carol/smp_4/b.wav"}]})
+        s3.delete_object(Bucket=route.bucket, Key="prepared/carol/x.wav")  # outside raw/, and absent
+        assert wait_for(lambda: len(removals) == 2)
+        names_and_keys = sorted(
+            (r["eventName"], unquote_plus(r["s3"]["object"]["key"])) for e in removals for r in e["Records"]
+        )
+        assert names_and_keys == [
+            ("ObjectRemoved:Delete", "raw/carol/smp_3/take 2.wav"),
+            ("ObjectRemoved:Delete", "raw/carol/smp_4/b.wav"),
+        ]
+        time.sleep(0.5)
+        assert len(received) == 2 and len(removals) == 2  # each route sees only its own event types
+        assert all(r["eventName"].startswith("ObjectCreated:") for e in received for r in e["Records"])
+    finally:
+        for poller in pollers:
+            poller.stop()
+
+
+def test_a_queue_feeds_a_single_function(aws, route):
+    other = notifications.NotificationRoute(route.bucket, "tts/", "another-function", route.queue_name)
+    with pytest.raises(ValueError, match="cannot feed both"):
+        notifications.connect(aws.client("s3"), aws.client("sqs"), [route, other])
