@@ -75,7 +75,7 @@ def test_cancel_during_training_ends_cancelled_with_no_voice_and_frees_the_worke
     assert harness.store.training.get(USER, job["job_id"]).stage == "training"
     training_service.cancel_job(harness.store, USER, job["job_id"])
     described = harness.wait_execution(job["execution_arn"], timeout_s=60)
-    assert described["status"] == "FAILED"
+    assert described["status"] in ("FAILED", "ABORTED")  # moto may or may not honour the stop
     cancelled = harness.store.training.get(USER, job["job_id"])
     assert cancelled.status == JobStatus.CANCELLED and cancelled.result_model_id is None
     voice = harness.store.voices.find(USER, cancelled.voice_id)

@@ -129,7 +129,9 @@ def test_cancel_while_queued_ends_cancelled_uncharged_and_the_worker_moves_on(ha
     tts_service.cancel_job(harness.store, USER, job["job_id"])  # before any worker polls
     workers.start("synthesize")
     described = harness.wait_execution(job["execution_arn"])
-    assert described["status"] == "FAILED"  # moto ignores StopExecution; fail-job keeps the cancel
+    # moto stops an execution only when it catches it between states (AWS: always ABORTED); either way it
+    # ends, and fail-job keeps the cancel
+    assert described["status"] in ("FAILED", "ABORTED")
     cancelled = harness.store.tts.get(USER, job["job_id"])
     assert cancelled.status == JobStatus.CANCELLED and cancelled.output_key is None
     assert month_characters(harness.store, USER) == 0
