@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from voiceclone.config import Settings
-from voiceclone.domain.errors import Forbidden, SamplesNotUsable
+from voiceclone.domain.errors import Forbidden, QuotaExceeded, SamplesNotUsable
 from voiceclone.domain.ids import TRAINING_JOB_PREFIX, VOICE_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.samples import VoiceSample
@@ -90,8 +90,15 @@ def start_training(store: Store, settings: Settings, user_id: str, request: Star
             language=request.language,
             voice_id=voice_id,
             deadline_at=utcnow() + timedelta(seconds=settings.training_job_deadline_s),
-        )
+        ),
+        admitting=True,
     )
+    try:
+        quotas.admit_job(store, store.training, user_id, job_id, limits)
+    except QuotaExceeded:  # lost the race for a slot: leave nothing behind
+        store.training.discard(user_id, job_id)
+        store.voices.discard(user_id, voice_id)
+        raise
     store.users.count_training_job(user_id)
 
     def voice_failed(message: str) -> None:

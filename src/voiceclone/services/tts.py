@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from voiceclone import blobs
 from voiceclone.config import Settings
-from voiceclone.domain.errors import Conflict, Gone, NotFound
+from voiceclone.domain.errors import Conflict, Gone, NotFound, QuotaExceeded
 from voiceclone.domain.ids import TTS_JOB_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.pricing import PRICING, estimate_tts, pricing_for
@@ -67,8 +67,6 @@ def generate(store: Store, settings: Settings, user_id: str, request: GenerateRe
     estimate = estimate_tts(voice.model_type, characters, request.voice_settings.speed)
     job_id = new_id(TTS_JOB_PREFIX)
     month = month_key()
-    # Charged up front (one conditional update): concurrent requests cannot overshoot the month.
-    store.users.charge_characters(user_id, job_id, characters, limits.monthly_characters, month)
     store.tts.create(
         TtsJob(
             job_id=job_id,
@@ -83,8 +81,16 @@ def generate(store: Store, settings: Settings, user_id: str, request: GenerateRe
             estimated_duration_s=estimate.audio_duration_s,
             estimated_cost_usd=estimate.cost_usd,
             deadline_at=utcnow() + timedelta(seconds=settings.tts_job_deadline_s),
-        )
+        ),
+        admitting=True,
     )
+    try:
+        quotas.admit_job(store, store.tts, user_id, job_id, limits)
+        # Charged before it runs (one conditional update): concurrent requests cannot overshoot the month.
+        store.users.charge_characters(user_id, job_id, characters, limits.monthly_characters, month)
+    except QuotaExceeded:  # no slot or no characters left: no job, no charge
+        store.tts.discard(user_id, job_id)
+        raise
 
     def refund(_message: str) -> None:
         store.users.refund_characters(user_id, job_id, characters, month)

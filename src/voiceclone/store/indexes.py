@@ -13,6 +13,7 @@ USERS = "users"
 IDEMPOTENCY = "idempotency"
 
 _NEWEST_FIRST = [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+# On job collections, user_status also serves count_active and the concurrent-jobs admission queue.
 
 INDEXES: dict[str, list[IndexModel]] = {
     SAMPLES: [

@@ -1,14 +1,16 @@
 """Training and TTS job repositories.
 
-Methods (all scoped by user id): create, get, find, list(limit, cursor, status), transition(user_id,
-job_id, to_status, **fields), update_progress(user_id, job_id, progress, stage), set_execution_arn,
-count_active. System-wide, for the sweeper only: list_past_deadline(now), list_finished_before(cutoff),
-purge(user_id, job_id).
+Methods (all scoped by user id): create(job, admitting), get, find, list(limit, cursor, status),
+transition(user_id, job_id, to_status, **fields), update_progress(user_id, job_id, progress, stage),
+set_execution_arn, count_active; for the concurrent-jobs admission: active_places, set_ticket, discard
+(and `admission_queue(user_id, *repositories)` across both job collections).
+System-wide, for the sweeper only: list_past_deadline(now), list_finished_before(cutoff), purge(user_id, job_id).
 Training only: count_active_using_sample(user_id, sample_id). TTS only: mark_output_expired(user_id, job_id).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +30,9 @@ from voiceclone.domain.tts import TtsJob
 from voiceclone.store import indexes
 from voiceclone.store.base import Repository, T
 
+# A job's place in its user's admission queue: None while it is being taken (absent on jobs never queued).
+TICKET_FIELD = "admission_ticket"
+
 # Progress is written only when it moved at least this much (or the stage changed): callers may report often.
 PROGRESS_STEP = 0.01
 
@@ -36,11 +41,43 @@ def _plain(value: Any) -> Any:
     return value.model_dump() if isinstance(value, BaseModel) else value
 
 
+@dataclass(frozen=True)
+class QueuePlace:
+    """An active job as the admission queue sees it (see services.quotas.admit_job)."""
+
+    job_id: str
+    ticket: int | None
+    queued: bool  # False: created without admission (older records), it holds its slot unconditionally
+    created_at: datetime
+
+
+def _active(user_id: str) -> dict[str, Any]:
+    return {"user_id": user_id, "status": {"$in": [str(s) for s in ACTIVE_STATUSES]}}
+
+
 class JobRepository(Repository[T]):
     id_field = "job_id"
 
-    def create(self, job: T) -> T:
-        return self.insert(job)
+    def create(self, job: T, *, admitting: bool = False) -> T:
+        """Insert the job; `admitting`: it still has to take a ticket in the user's admission queue."""
+        doc = self._to_doc(job)
+        if admitting:
+            doc[TICKET_FIELD] = None
+        self.collection.insert_one(doc)
+        return job
+
+    def active_places(self, user_id: str) -> list[QueuePlace]:
+        """This user's pending or processing jobs with their admission tickets (index user_status)."""
+        docs = self.collection.find(_active(user_id), {TICKET_FIELD: 1, "created_at": 1})
+        return [QueuePlace(d["_id"], d.get(TICKET_FIELD), TICKET_FIELD in d, d["created_at"]) for d in docs]
+
+    def set_ticket(self, user_id: str, job_id: str, ticket: int) -> None:
+        self.collection.update_one(self._scoped(user_id, job_id), {"$set": {TICKET_FIELD: ticket}})
+
+    def discard(self, user_id: str, job_id: str) -> bool:
+        """Remove a job that was never admitted (no execution started); True if removed now."""
+        query = self._scoped(user_id, job_id, status=str(JobStatus.PENDING), execution_arn=None)
+        return self.collection.delete_one(query).deleted_count == 1
 
     def transition(self, user_id: str, job_id: str, to_status: JobStatus | str, **fields: Any) -> T:
         """Atomically move the job to `to_status` if its current status allows it.
@@ -85,9 +122,7 @@ class JobRepository(Repository[T]):
         return updated if updated is not None else self.get(user_id, job_id)
 
     def count_active(self, user_id: str) -> int:
-        return self.collection.count_documents(
-            {"user_id": user_id, "status": {"$in": [str(s) for s in ACTIVE_STATUSES]}}
-        )
+        return self.collection.count_documents(_active(user_id))
 
     def count_by_status(self, user_id: str | None = None) -> dict[str, int]:
         """Jobs per status, for one user or (user_id None: admin stats) the whole platform."""
@@ -111,6 +146,11 @@ class JobRepository(Repository[T]):
         """Remove a finished job record for good (sweeper); an active job is never removed."""
         query = self._scoped(user_id, job_id, status={"$in": [str(s) for s in TERMINAL_STATUSES]})
         return self.collection.delete_one(query).deleted_count == 1
+
+
+def admission_queue(user_id: str, *repositories: JobRepository) -> list[QueuePlace]:
+    """The user's active jobs across the given job collections (training and TTS share one limit)."""
+    return [place for repository in repositories for place in repository.active_places(user_id)]
 
 
 class TrainingJobRepository(JobRepository[TrainingJob]):

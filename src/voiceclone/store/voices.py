@@ -3,7 +3,7 @@
 Methods (scoped by user id): create, get (own, not deleted), get_usable (own or public, ready),
 list(limit, cursor, status), list_available (own ready + public ready), count_owned, update (name,
 visibility), mark_ready, mark_failed, delete (soft: status deleted; returns the voice so its
-artifacts can be removed).
+artifacts can be removed), discard (hard: a voice whose training job was never admitted).
 """
 
 from __future__ import annotations
@@ -112,6 +112,11 @@ class VoiceRepository(Repository[VoiceModel]):
             return self._from_doc(doc)
         current = self.get(user_id, voice_id)
         raise Conflict(f"voice '{voice_id}' is {current.status}: cancel its training job before deleting it")
+
+    def discard(self, user_id: str, voice_id: str) -> bool:
+        """Remove a voice whose training never started (its job lost the concurrent-jobs race)."""
+        query = self._scoped(user_id, voice_id, status=str(VoiceStatus.TRAINING))
+        return self.collection.delete_one(query).deleted_count == 1
 
     def _from_training(self, user_id: str, voice_id: str, fields: dict[str, Any]) -> VoiceModel:
         updated = self._update(self._scoped(user_id, voice_id, status=str(VoiceStatus.TRAINING)), fields)
