@@ -7,16 +7,17 @@ The XTTS base model comes from `xtts_model_dir`, or is copied once at start from
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
 
 from voiceclone import blobs
-from voiceclone.config import Settings
+from voiceclone.config import Settings, get_settings
 from voiceclone.engines.base import ModelUnavailable
 from voiceclone.engines.registry import EngineOptions, EngineRegistry
 from voiceclone.store import Store
-from voiceclone.workers.loop import LoopSettings
+from voiceclone.workers.loop import LoopSettings, Worker
 from voiceclone.workers.tracking import StoreJobTracker
 
 logger = logging.getLogger(__name__)
@@ -78,3 +79,12 @@ def engine_registry(settings: Settings, model_dir: Path) -> EngineRegistry:
             asr_model=settings.asr_model or None,
         )
     )
+
+
+def serve(build_worker: Callable[[Settings], Worker]) -> int:
+    """A container's entry point: build the worker from the environment and poll until SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = build_worker(get_settings())
+    worker.install_signal_handlers()
+    worker.run()
+    return 0

@@ -10,7 +10,7 @@ import logging
 import time
 from pathlib import Path
 
-from voiceclone.config import Settings, get_settings
+from voiceclone.config import Settings
 from voiceclone.engines.registry import EngineRegistry
 from voiceclone.workers import resources
 from voiceclone.workers.loop import JobContext, Worker
@@ -83,11 +83,7 @@ def build_worker(settings: Settings) -> Worker:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    worker = build_worker(get_settings())
-    worker.install_signal_handlers()
-    worker.run()
-    return 0
+    return resources.serve(build_worker)
 
 
 if __name__ == "__main__":

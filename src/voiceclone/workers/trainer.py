@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from voiceclone import blobs
-from voiceclone.config import Settings, get_settings
+from voiceclone.config import Settings
 from voiceclone.engines.base import FineTuneConfig, TrainingClip
 from voiceclone.engines.registry import EngineRegistry
 from voiceclone.workers import resources
@@ -82,11 +82,7 @@ def build_worker(settings: Settings) -> Worker:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    worker = build_worker(get_settings())
-    worker.install_signal_handlers()
-    worker.run()
-    return 0
+    return resources.serve(build_worker)
 
 
 if __name__ == "__main__":
