@@ -127,7 +127,7 @@ class JwtVerifier:
 def _unverified_header(token: str) -> dict[str, Any]:
     try:
         return jwt.get_unverified_header(token)
-    except jwt.exceptions.DecodeError as error:
+    except jwt.exceptions.InvalidTokenError as error:  # DecodeError, or a bad `kid`/`crit` header
         raise MalformedToken(f"The token is not a well-formed JWT: {error}.") from None
 
 

@@ -76,7 +76,19 @@ def test_other_scheme_is_malformed():
         auth.bearer_token("Basic dXNlcjpwYXNz")
 
 
-@pytest.mark.parametrize("token", ["not-a-jwt", "a.b", "a.b.c", "....", b64({"alg": "RS256"}) + ".x.y"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-jwt",
+        "a.b",
+        "a.b.c",
+        "....",
+        b64({"alg": "RS256"}) + ".x.y",
+        # Headers PyJWT rejects with InvalidTokenError, not DecodeError: still a 401, never a crash.
+        b64({"alg": "RS256", "kid": ["k"]}) + "." + b64({"sub": "a"}) + ".c2ln",
+        b64({"alg": "RS256", "crit": 5}) + "." + b64({"sub": "a"}) + ".c2ln",
+    ],
+)
 def test_malformed(verifier, token):
     with pytest.raises(auth.MalformedToken):
         verifier.verify(token)
