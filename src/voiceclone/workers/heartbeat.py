@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Self
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from voiceclone.workers.tracking import JobTracker
 
@@ -73,7 +73,7 @@ class Heartbeat:
             self.sqs.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=self.receipt_handle, VisibilityTimeout=self.visibility_timeout_s
             )
-        except ClientError as error:
+        except (ClientError, BotoCoreError) as error:  # a network blip must not end the heartbeat thread
             logger.warning("job %s: could not extend message visibility: %s", self.job_id, error)
         gone = self._token_gone()
         if gone:
@@ -104,6 +104,9 @@ class Heartbeat:
                 if code not in TOKEN_GONE:
                     logger.warning("job %s: heartbeat failed: %s", self.job_id, error)
                     return None
+            except BotoCoreError as error:  # no answer at all: try again on the next beat
+                logger.warning("job %s: heartbeat failed: %s", self.job_id, error)
+                return None
             if attempt + 1 < GONE_RETRIES:
                 time.sleep(GONE_RETRY_S)
         return code

@@ -7,6 +7,7 @@ import threading
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 from pydantic import ValidationError
 
@@ -138,3 +139,23 @@ def test_progress_is_throttled_but_stage_changes_and_completion_always_written()
     cancelled.set()
     with pytest.raises(JobCancelled):
         progress(0.5, "training")
+
+
+class Unreachable:
+    """An AWS client whose every call fails below the HTTP layer (no ClientError: a network blip)."""
+
+    def __getattr__(self, operation):
+        def call(**kwargs):
+            raise EndpointConnectionError(endpoint_url=f"https://aws/{operation}")
+
+        return call
+
+
+def test_a_network_blip_neither_stops_the_heartbeat_nor_cancels_the_job():
+    heartbeat = Heartbeat(
+        sqs=Unreachable(), sfn=Unreachable(), tracker=Tracker(), queue_url="https://sqs.us-east-1.amazonaws.com/1/q",
+        receipt_handle="r", task_token=TOKEN, kind="train", user_id="u", job_id="trn_1",
+        interval_s=60, visibility_timeout_s=120,
+    )
+    heartbeat.beat()  # raising here would end the heartbeat thread for the rest of the job
+    assert not heartbeat.cancelled.is_set()
