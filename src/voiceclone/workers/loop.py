@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
 from voiceclone.engines.base import EngineError, JobCancelled, StopRequested
@@ -106,7 +106,7 @@ class Worker:
                 WaitTimeSeconds=self.settings.poll_wait_s,
                 VisibilityTimeout=self.settings.visibility_timeout_s,
             )
-        except ClientError:
+        except (ClientError, BotoCoreError):  # a network blip must not end the worker
             logger.exception("receive failed; retrying shortly")
             self.stopping.wait(5)
             return False

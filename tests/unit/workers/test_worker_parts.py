@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from voiceclone.engines.base import JobCancelled, StopRequested
 from voiceclone.workers.heartbeat import Heartbeat
+from voiceclone.workers.loop import LoopSettings, Worker
 from voiceclone.workers.messages import SynthMessage, TrainMessage, parse_job_message
 from voiceclone.workers.progress import ProgressReporter
 from voiceclone.workers.voice_cache import VoiceCache
@@ -159,3 +160,13 @@ def test_a_network_blip_neither_stops_the_heartbeat_nor_cancels_the_job():
     )
     heartbeat.beat()  # raising here would end the heartbeat thread for the rest of the job
     assert not heartbeat.cancelled.is_set()
+
+
+def test_a_network_blip_while_polling_does_not_end_the_worker():
+    class Handler:
+        kind = "train"
+
+    worker = Worker(Handler(), LoopSettings(queue_url="https://sqs.us-east-1.amazonaws.com/1/q"),
+                    sqs=Unreachable(), sfn=Unreachable(), tracker=Tracker())
+    worker.stopping.set()  # no 5 s pause before the next poll
+    assert worker.poll_once() is False
