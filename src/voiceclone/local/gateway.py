@@ -136,7 +136,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.headers.get("transfer-encoding", "").lower() == "chunked":
             self._send(error_response(411, "length_required", "Send a Content-Length; chunked bodies are not accepted."))
             return
-        length = int(self.headers.get("content-length") or 0)
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:  # unparseable or negative: a read would crash or wait for EOF
+            self.close_connection = True
+            self._send(error_response(400, "bad_content_length", "Content-Length must be a non-negative integer."))
+            return
         if length > MAX_BODY_BYTES:
             self.close_connection = True
             self._send(error_response(413, "payload_too_large", f"Request bodies are limited to {MAX_BODY_BYTES} bytes."))

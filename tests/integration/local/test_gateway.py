@@ -154,3 +154,22 @@ def test_served_over_http_with_keep_alive(gateway, signing_key):
             assert client.head("/.well-known/jwks.json").status_code == 200
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("length", ["abc", "-5"])
+def test_a_bad_content_length_is_a_400_json(gateway, length):
+    import socket
+
+    server = GatewayServer(gateway, "127.0.0.1", 0)
+    server.start()
+    try:
+        with socket.create_connection(server.server_address[:2], timeout=5) as sock:
+            sock.sendall(f"POST /api/things HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n{{}}".encode())
+            reply = b""
+            while chunk := sock.recv(65536):
+                reply += chunk
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), reply
+        assert json.loads(body)["error"]["code"] == "bad_content_length"
+    finally:
+        server.stop()
