@@ -10,6 +10,7 @@ from voiceclone import blobs
 from voiceclone.config import Settings
 from voiceclone.domain.errors import Conflict, InvalidInput, PayloadTooLarge
 from voiceclone.domain.ids import SAMPLE_PREFIX, new_id
+from voiceclone.domain.languages import Language
 from voiceclone.domain.samples import ACCEPTED_CONTENT_TYPES, AUDIO_CONTENT_TYPES, SampleStatus, VoiceSample
 from voiceclone.services.views import page_view, public
 from voiceclone.store import Store
@@ -23,7 +24,7 @@ class CreateSampleRequest(BaseModel):
     content_type: str | None = Field(default=None, max_length=100, examples=["audio/wav"])
     size_bytes: int | None = Field(default=None, gt=0, description="size of the file to upload, if known")
     transcript: str | None = Field(default=None, max_length=10_000)
-    language: str | None = Field(default=None, min_length=2, max_length=10, examples=["en"])
+    language: Language | None = Field(default=None, examples=["en"])
 
     @field_validator("content_type")
     @classmethod

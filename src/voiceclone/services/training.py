@@ -11,6 +11,7 @@ from voiceclone.config import Settings
 from voiceclone.domain.errors import Forbidden, QuotaExceeded, SamplesNotUsable
 from voiceclone.domain.ids import TRAINING_JOB_PREFIX, VOICE_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.languages import Language
 from voiceclone.domain.samples import VoiceSample
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.domain.training import ModelType, TrainingConfig, TrainingJob
@@ -31,7 +32,7 @@ class StartTrainingRequest(BaseModel):
     voice_name: str = Field(min_length=1, max_length=100, examples=["My Voice"])
     sample_ids: list[str] = Field(min_length=1, max_length=MAX_SAMPLES)
     training_config: TrainingConfig = Field(default_factory=TrainingConfig)
-    language: str = Field(default="en", min_length=2, max_length=10)
+    language: Language = "en"
 
     @field_validator("sample_ids")
     @classmethod

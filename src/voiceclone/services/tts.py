@@ -12,6 +12,7 @@ from voiceclone.config import Settings
 from voiceclone.domain.errors import Conflict, Gone, NotFound, QuotaExceeded
 from voiceclone.domain.ids import TTS_JOB_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.languages import Language
 from voiceclone.domain.pricing import PRICING, estimate_tts, pricing_for
 from voiceclone.domain.timeutil import month_key, utcnow
 from voiceclone.domain.tts import OutputFormat, TtsJob, VoiceSettings
@@ -32,7 +33,7 @@ class GenerateRequest(BaseModel):
     voice_model_id: str = Field(min_length=1, max_length=100)
     output_format: OutputFormat = OutputFormat.MP3
     voice_settings: VoiceSettings = Field(default_factory=VoiceSettings)
-    language: str | None = Field(default=None, min_length=2, max_length=10)
+    language: Language | None = None
 
     @field_validator("text")
     @classmethod

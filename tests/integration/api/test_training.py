@@ -72,6 +72,7 @@ def test_bad_bodies_are_422(api, store):
         _seed_body([sample], quality_target="ultra"),
         _seed_body([sample], unknown=1),
         {"voice_name": "", "sample_ids": [sample]},
+        {"voice_name": "v", "sample_ids": [sample], "language": "xx"},
         "{not json",
     ]
     for body in bad_bodies:

@@ -91,12 +91,20 @@ def test_concurrent_jobs_quota_is_429(api, voice, state_machines):
         {"voice_settings": {"tone": 1}},
         {"voice_model_id": None},
         {"extra": True},
+        {"language": "xx"},
     ],
 )
 def test_bad_bodies_are_422(api, voice, change):
     response = api.post("/api/tts/generate", body={**_seed_body(voice), **change})
     assert response.status == 422, response.body
     assert response.error_code == "validation_error"
+
+
+def test_language_is_checked_and_normalised(api, voice, state_machines):
+    refused = api.post("/api/tts/generate", body={**_seed_body(voice), "language": "klingon"})
+    assert refused.status == 422 and "'klingon' is not supported" in refused.json["error"]["message"]
+    accepted = api.post("/api/tts/generate", body={**_seed_body(voice), "language": "ZH-CN"})
+    assert accepted.status == 202 and accepted.json["language"] == "zh-cn"
 
 
 def test_cancel_refunds_and_second_cancel_is_409(api, voice, state_machines):
