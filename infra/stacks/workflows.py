@@ -85,6 +85,7 @@ class WorkflowsStack(Stack):
         fn("finalize_tts", code, "Completes a TTS job and charges its characters once.")
         fail = fn("fail_job", code, "Ends a job failed with its error message (a cancelled job stays cancelled).")
         self._delete_job_leftovers(fail, storage, voices=True)
+        self._objects(fail, storage.outputs, "tts/", grants.DELETE)  # a cancelled TTS job's late output
         provider_keys = provider_keys_secret(self, config)
         remote = fn("remote_synthesize", code, "Synthesises with a remote speech API.", timeout=Duration.minutes(5),
                     provider_keys_secret_arn=provider_keys.secret_arn)

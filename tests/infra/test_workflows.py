@@ -179,7 +179,7 @@ PARTIAL_VOICE = {("s3:DeleteObject", "Models", "voices/*"), ("s3:ListBucket", "M
         ("MarkProcessing", set()),
         ("RegisterVoice", LEFTOVERS),
         ("FinalizeTts", set()),
-        ("FailJob", LEFTOVERS | PARTIAL_VOICE),
+        ("FailJob", LEFTOVERS | PARTIAL_VOICE | {("s3:DeleteObject", "Outputs", "tts/*")}),
         ("RemoteSynthesize", {("s3:PutObject", "Outputs", "tts/*"), ("s3:AbortMultipartUpload", "Outputs", "tts/*")}),
         ("Cleanup", set()),
         ("Sweeper", LEFTOVERS | PARTIAL_VOICE | {("s3:DeleteObject", "Outputs", "tts/*")}),

@@ -130,6 +130,17 @@ def test_fail_job_leaves_a_cancelled_job_cancelled(store):
     assert store.tts.get(USER, job.job_id).status == JobStatus.CANCELLED
 
 
+def test_fail_job_removes_an_output_written_before_the_cancel(store, settings):
+    voice = ready_voice(store, USER)
+    job = tts_job(store, USER, voice)
+    key = blobs.tts_output_key(USER, job.job_id, str(job.output_format))
+    s3 = blobs.s3_client()
+    s3.put_object(Bucket=settings.outputs_bucket, Key=key, Body=b"spoken before the cancel was seen")
+    store.tts.transition(USER, job.job_id, JobStatus.CANCELLED, error_message="cancelled by the user")
+    fail_job.lambda_handler(_step(job, error={"Error": "Cancelled", "Cause": "the job is cancelled"}), None)
+    assert s3.list_objects_v2(Bucket=settings.outputs_bucket).get("KeyCount", 0) == 0
+
+
 def _removal_event(bucket, key, name="ObjectRemoved:Delete"):
     return {"Records": [{"eventName": name, "s3": {"bucket": {"name": bucket}, "object": {"key": key}}}]}
 

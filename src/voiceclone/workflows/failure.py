@@ -1,6 +1,6 @@
 """fail-job: where every error of a state machine ends. The job ends `failed` with a message a user can
 read (or stays `cancelled`), the voice of a failed training is marked failed, a TTS job's characters
-are refunded. Safe to retry: every write is conditional or idempotent.
+are refunded and any output it wrote is removed. Safe to retry: every write is conditional or idempotent.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ def fail_job(store: Store, settings: Settings, kind: str, user_id: str, job_id: 
             _abandon_voice(store, settings, user_id, job, message)
         else:
             store.users.refund_characters(user_id, job_id, job.characters, month_key(job.created_at))
+            # A worker that saw the cancel only after its upload leaves the file behind.
+            blobs.delete_object(settings.outputs_bucket, blobs.tts_output_key(user_id, job_id, str(job.output_format)))
     logger.info("job ended", extra={"job_id": job_id, "status": status, "error": error.error, "reason": message})
     return {"status": status, "message": message}
 
