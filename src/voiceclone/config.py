@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     output_retention_days: int = 7
     # Finished job records (and their scratch objects) are purged by the sweeper after this many days
     job_retention_days: int = Field(default=90, gt=0)
+    # An analysis still running after this long died (Lambda timeout/out of memory): the sweeper rejects it.
+    sample_analysis_timeout_s: int = Field(default=1800, gt=0)
     # Fine-tuning writes a checkpoint to the models bucket this often (a redelivered job resumes from it)
     training_checkpoint_every_steps: int = Field(default=50, gt=0)
 

@@ -25,7 +25,7 @@ from voiceclone.workflows.errors import EngineNotAvailable, JobCancelled
 from voiceclone.workflows.events import CaughtError
 from voiceclone.workflows.failure import failure_message
 
-from .records import month_characters, ready_voice, tts_job
+from .records import month_characters, ready_sample, ready_voice, tts_job
 
 USER = "alice"
 
@@ -166,8 +166,6 @@ def test_cleanup_marks_an_expired_output_so_download_answers_410(store, settings
 
 
 def test_cleanup_removes_a_sample_whose_audio_is_gone(store, settings):
-    from .records import ready_sample
-
     sample = ready_sample(store, settings, USER, b"RIFF....", "hello")
     encoded = sample.s3_key.replace("_", "%5F")  # S3 event keys arrive URL-encoded
     answer = cleanup.lambda_handler(_removal_event(settings.samples_bucket, encoded), None)
@@ -200,3 +198,23 @@ def test_sweeper_fails_overdue_jobs_without_a_live_execution_and_purges_old_ones
     assert not blobs.object_exists(settings.outputs_bucket, old_key)
     # the Lambda entry point runs a sweep with the real clock
     assert sweeper.lambda_handler({}, None)["failed"] == []
+
+
+def test_sweeper_rejects_a_sample_whose_analysis_died(store, settings, aws):
+    from voiceclone.domain.samples import SampleStatus
+    from voiceclone.workflows.sweeper import STUCK_ANALYSIS_REASON, sweep
+
+    stuck = ready_sample(store, settings, USER, b"RIFF....", None)
+    store.samples.collection.update_one({"_id": stuck.sample_id}, {"$set": {"status": "analyzing"}})
+    fresh = ready_sample(store, settings, USER, b"RIFF....", None)
+    sfn = aws.client("stepfunctions")
+
+    assert sweep(store, settings, sfn).rejected_samples == []  # not overdue yet
+    later = utcnow() + timedelta(seconds=settings.sample_analysis_timeout_s + 60)
+    store.samples.collection.update_one({"_id": fresh.sample_id}, {"$set": {"status": "analyzing", "updated_at": later}})
+    report = sweep(store, settings, sfn, now=later)
+    assert report.rejected_samples == [stuck.sample_id]
+    rejected = store.samples.get(USER, stuck.sample_id)
+    assert rejected.status == SampleStatus.REJECTED and rejected.reasons == [STUCK_ANALYSIS_REASON]
+    assert not rejected.suitable_for_training
+    assert store.samples.get(USER, fresh.sample_id).status == SampleStatus.ANALYZING

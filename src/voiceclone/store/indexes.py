@@ -19,6 +19,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     SAMPLES: [
         IndexModel(_NEWEST_FIRST, name="user_newest"),
         IndexModel([("user_id", ASCENDING), ("status", ASCENDING)], name="user_status"),
+        IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="status_updated"),
     ],
     VOICES: [
         IndexModel(_NEWEST_FIRST, name="user_newest"),

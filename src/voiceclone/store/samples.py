@@ -1,11 +1,13 @@
 """Voice sample repository (collection voice_samples).
 
 Methods (scoped by user id): create, get, find, get_many, list(limit, cursor, status), list_suitable,
-mark_analyzing, mark_analyzed(ready|rejected with quality, reasons, metadata), delete.
+mark_analyzing, mark_analyzed(ready|rejected with quality, reasons, metadata), delete;
+list_stuck_analyzing (all users, for the sweeper).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from voiceclone.domain.errors import InvalidTransition, NotFound
@@ -70,6 +72,11 @@ class SampleRepository(Repository[VoiceSample]):
             fields["quality"] = SampleQuality.model_validate(quality).model_dump()
         allowed = [str(SampleStatus.UPLOADING), str(SampleStatus.ANALYZING)]
         return self._move(user_id, sample_id, allowed, fields)
+
+    def list_stuck_analyzing(self, before: datetime, limit: int = 500) -> list[VoiceSample]:
+        """Samples of every user still `analyzing` since before `before`: their analysis died."""
+        query = {"status": str(SampleStatus.ANALYZING), "updated_at": {"$lt": before}}
+        return [self._from_doc(d) for d in self.collection.find(query).sort("updated_at", 1).limit(limit)]
 
     def delete(self, user_id: str, sample_id: str) -> VoiceSample:
         doc = self.collection.find_one_and_delete(self._scoped(user_id, sample_id))

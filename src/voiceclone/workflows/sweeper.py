@@ -3,6 +3,8 @@
 - A job past its deadline whose execution is not running (never started, ended, or unknown to Step
   Functions) is failed with a message through fail-job's path (voice failed, characters refunded).
   A running execution is left to its own timeouts (TimeoutSeconds on every GPU task).
+- A sample still `analyzing` past `sample_analysis_timeout_s` (its analysis Lambda timed out or ran out
+  of memory, and AWS dropped the event after its retries) is rejected with a reason to upload again.
 - Finished jobs (completed, failed, cancelled) older than the retention period are purged with
   their objects (TTS output; training scratch clips and checkpoints; the voice keeps its artifacts).
 """
@@ -18,6 +20,8 @@ from botocore.exceptions import ClientError
 
 from voiceclone import blobs
 from voiceclone.config import Settings
+from voiceclone.domain.errors import InvalidTransition
+from voiceclone.domain.samples import SampleStatus
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.store import Store
 from voiceclone.workflows import failure
@@ -34,9 +38,15 @@ class SweepReport:
     failed: list[str] = field(default_factory=list)
     still_running: list[str] = field(default_factory=list)
     purged: list[str] = field(default_factory=list)
+    rejected_samples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"failed": self.failed, "still_running": self.still_running, "purged": self.purged}
+        return {
+            "failed": self.failed,
+            "still_running": self.still_running,
+            "purged": self.purged,
+            "rejected_samples": self.rejected_samples,
+        }
 
 
 def execution_status(sfn: Any, execution_arn: str | None) -> str:
@@ -70,6 +80,21 @@ def fail_overdue_jobs(store: Store, settings: Settings, sfn: Any, now: datetime,
                 report.failed.append(job.job_id)
 
 
+STUCK_ANALYSIS_REASON = "the analysis of this file did not finish; please upload it again"
+
+
+def reject_stuck_samples(store: Store, settings: Settings, now: datetime, report: SweepReport) -> None:
+    before = now - timedelta(seconds=settings.sample_analysis_timeout_s)
+    for sample in store.samples.list_stuck_analyzing(before):
+        try:
+            store.samples.mark_analyzed(
+                sample.user_id, sample.sample_id, status=SampleStatus.REJECTED, reasons=[STUCK_ANALYSIS_REASON]
+            )
+        except InvalidTransition:
+            continue  # the analysis finished after all
+        report.rejected_samples.append(sample.sample_id)
+
+
 def purge_finished_jobs(store: Store, settings: Settings, now: datetime, report: SweepReport) -> None:
     cutoff = now - timedelta(days=settings.job_retention_days)
     for job in store.tts.list_finished_before(cutoff, limit=500):
@@ -88,6 +113,7 @@ def sweep(store: Store, settings: Settings, sfn: Any, now: datetime | None = Non
     now = now or utcnow()
     report = SweepReport()
     fail_overdue_jobs(store, settings, sfn, now, report)
+    reject_stuck_samples(store, settings, now, report)
     purge_finished_jobs(store, settings, now, report)
     logger.info("sweep done", extra=report.as_dict())
     return report
