@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from functions.api.request_body import BodyProblem, checked_event
 from voiceclone.domain.errors import DomainError, Unauthorized
 
 logger = Logger(service="voiceclone-api")
@@ -37,9 +38,30 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts) or "request is not valid"
 
 
+class ApiResolver(APIGatewayHttpResolver):
+    """The HTTP API resolver that checks the raw body (size, media type, UTF-8, JSON) before routing."""
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        try:
+            event = checked_event(event)
+        except BodyProblem as problem:
+            return _raw_error(problem.status_code, problem.code, problem.message)
+        return super().resolve(event, context)
+
+
+def _raw_error(status_code: int, code: str, message: str) -> dict[str, Any]:
+    """An error in the API Gateway v2 proxy format, for answers given before the resolver runs."""
+    return {
+        "statusCode": status_code,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps({"error": {"code": code, "message": message}}),
+        "isBase64Encoded": False,
+    }
+
+
 def make_app(router: Router) -> APIGatewayHttpResolver:
     """A resolver with validation on, the area's routes, and every error answered as JSON."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = ApiResolver(enable_validation=True)
     app.include_router(router)
 
     @app.exception_handler(DomainError)

@@ -26,9 +26,9 @@ class TrainingConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model_type: ModelType = ModelType.XTTS_V2
-    epochs: int = Field(default=100, ge=1, le=1000)
-    batch_size: int = Field(default=4, ge=1, le=64)
-    learning_rate: float = Field(default=5e-6, gt=0, le=1e-2)
+    epochs: int = Field(default=100, ge=1, le=1000, strict=True)
+    batch_size: int = Field(default=4, ge=1, le=64, strict=True)
+    learning_rate: float = Field(default=5e-6, gt=0, le=1e-2, strict=True)
     quality_target: QualityTarget = QualityTarget.MEDIUM
 
 

@@ -29,10 +29,10 @@ OUTPUT_CONTENT_TYPES: dict[OutputFormat, str] = {
 class VoiceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    stability: float = Field(default=0.75, ge=0.0, le=1.0)
-    similarity_boost: float = Field(default=0.75, ge=0.0, le=1.0)
-    style: float = Field(default=0.0, ge=0.0, le=1.0)
-    speed: float = Field(default=1.0, ge=0.5, le=2.0)
+    stability: float = Field(default=0.75, ge=0.0, le=1.0, strict=True)
+    similarity_boost: float = Field(default=0.75, ge=0.0, le=1.0, strict=True)
+    style: float = Field(default=0.0, ge=0.0, le=1.0, strict=True)
+    speed: float = Field(default=1.0, ge=0.5, le=2.0, strict=True)
 
 
 class TtsJob(Record):

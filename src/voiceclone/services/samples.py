@@ -22,7 +22,7 @@ class CreateSampleRequest(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Reading, living room"])
     filename: str | None = Field(default=None, max_length=255, examples=["reading.wav"])
     content_type: str | None = Field(default=None, max_length=100, examples=["audio/wav"])
-    size_bytes: int | None = Field(default=None, gt=0, description="size of the file to upload, if known")
+    size_bytes: int | None = Field(default=None, gt=0, strict=True, description="size of the file to upload, if known")
     transcript: str | None = Field(default=None, max_length=10_000)
     language: Language | None = Field(default=None, examples=["en"])
 

@@ -14,6 +14,7 @@ from voiceclone.domain.ids import TTS_JOB_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.languages import Language
 from voiceclone.domain.pricing import PRICING, estimate_tts, pricing_for
+from voiceclone.domain.text import speakable_text
 from voiceclone.domain.timeutil import month_key, utcnow
 from voiceclone.domain.tts import OutputFormat, TtsJob, VoiceSettings
 from voiceclone.domain.voices import VoiceModel
@@ -38,10 +39,7 @@ class GenerateRequest(BaseModel):
     @field_validator("text")
     @classmethod
     def _has_words(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("text must contain something to say")
-        return value
+        return speakable_text(value)
 
 
 def _voice_view(voice: VoiceModel, user_id: str) -> dict[str, Any]:

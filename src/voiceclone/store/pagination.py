@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -26,11 +26,16 @@ def encode_cursor(created_at: datetime, object_id: str) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """(created_at in UTC, id) of a cursor this module encoded; InvalidInput for anything else."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created_at, object_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(created_at), str(object_id)
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        moment = datetime.fromisoformat(created_at)
+        if not isinstance(object_id, str) or moment.tzinfo is None:
+            raise ValueError("not a cursor of ours")
+        # Dates near year 1 or 9999 overflow when converted to UTC (and BSON dates): not ours either.
+        return moment.astimezone(timezone.utc), object_id
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError) as exc:
         raise InvalidInput("cursor is not valid: pass the next_cursor of a previous page") from exc
 
 

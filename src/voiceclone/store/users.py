@@ -16,6 +16,8 @@ from voiceclone.domain.users import MonthlyUsage, User
 from voiceclone.store import indexes
 from voiceclone.store.base import Repository
 
+UPSERT_ATTEMPTS = 5
+
 
 class UserRepository(Repository[User]):
     collection_name = indexes.USERS
@@ -24,17 +26,21 @@ class UserRepository(Repository[User]):
     kind = "user"
 
     def get_or_create(self, user_id: str, plan: str = "free") -> User:
+        """The user's record, created on first sight; safe when first requests arrive concurrently."""
         now = utcnow()
-        try:
-            doc = self.collection.find_one_and_update(
-                {"_id": user_id},
-                {"$setOnInsert": {"user_id": user_id, "plan": plan, "created_at": now, "updated_at": now}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-        except DuplicateKeyError:  # two first requests at once: the other one inserted it
-            doc = self.collection.find_one({"_id": user_id})
-        return self._from_doc(doc)
+        insert = {"$setOnInsert": {"user_id": user_id, "plan": plan, "created_at": now, "updated_at": now}}
+        for _ in range(UPSERT_ATTEMPTS):
+            try:
+                doc = self.collection.find_one_and_update(
+                    {"_id": user_id}, insert, upsert=True, return_document=ReturnDocument.AFTER
+                )
+            except DuplicateKeyError:  # two first requests at once: the other one inserted it
+                doc = None
+            # A lost upsert race may answer nothing (or DuplicateKeyError): the winner's insert is there now.
+            doc = doc or self.collection.find_one({"_id": user_id})
+            if doc is not None:
+                return self._from_doc(doc)
+        raise RuntimeError(f"user {user_id!r} could be neither created nor read")
 
     def set_plan(self, user_id: str, plan: str) -> User:
         self.get_or_create(user_id)

@@ -74,9 +74,12 @@ def start_training(store: Store, settings: Settings, user_id: str, job_id: str) 
 def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
     job: TtsJob = _start(store.tts, user_id, job_id, STAGE_QUEUED)
     voice = store.voices.find_visible(user_id, job.voice_model_id)
-    if voice is None or voice.status != VoiceStatus.READY:
-        state = "deleted" if voice is None else str(voice.status)
-        raise JobNotRunnable(f"voice '{job.voice_model_id}' is {state}; it cannot speak")
+    if voice is None:
+        raise JobNotRunnable(
+            f"voice '{job.voice_model_id}' is no longer available to you (deleted, or made private by its owner)"
+        )
+    if voice.status != VoiceStatus.READY:
+        raise JobNotRunnable(f"voice '{job.voice_model_id}' is {voice.status}; it cannot speak")
     remote = pricing_for(job.engine).remote
     return {
         "route": "remote" if remote else "gpu",
