@@ -1,9 +1,11 @@
 """JWT verification as the API Gateway HTTP API JWT authorizer does it, and the local signing key.
 
 `JwtVerifier.verify(token)` accepts only RS256 tokens whose `kid` is in the JWKS, whose signature
-checks out, whose `iss` matches, whose `aud` (or, for access tokens, `client_id`) is one of the
-audiences, and which are inside `nbf`..`exp`. Every other token raises a specific `AuthError`, which
-the local gateway answers with 401 and `{"error": {"code", "message"}}`.
+checks out, whose registered claims have their RFC 7519 types (`exp`/`nbf`/`iat` JSON numbers, `iss`,
+`sub` and `client_id` strings, `aud` a string or an array of strings), whose `iss` matches, whose `aud`
+(or, for access tokens, `client_id`) is one of the audiences, and which are inside `nbf`..`exp` with
+`iat` not in the future. Every other token raises a specific `AuthError`, which the local gateway
+answers with 401 and `{"error": {"code", "message"}}`.
 
 `LocalSigningKey` is the local run's identity provider: an RSA key persisted under the local data
 folder (created once), its JWKS document and `issue_token(user, groups, ttl)`.
@@ -12,6 +14,7 @@ folder (created once), its JWKS document and `issue_token(user, groups, ttl)`.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -76,6 +79,17 @@ class MissingClaim(AuthError):
     code = "missing_claim"
 
 
+class InvalidClaim(AuthError):
+    """A registered claim of the wrong JSON type (e.g. `exp` as a numeric string, `aud` as an object)."""
+
+    code = "invalid_claim"
+
+
+REQUIRED_CLAIMS = ("exp", "iss", "sub")
+NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat")
+STRING_CLAIMS = ("iss", "sub", "client_id")
+
+
 def bearer_token(authorization: str | None) -> str:
     """The token of an Authorization header; API Gateway accepts it with or without `Bearer `."""
     if not authorization or not authorization.strip():
@@ -108,6 +122,9 @@ class JwtVerifier:
         if key is None:
             raise UnknownSigningKey(f"Token key id {header.get('kid')!r} is not in the JWKS.")
         claims = _decode(token, key)
+        _check_required(claims)
+        _check_types(claims)
+        _check_times(claims, time.time())
         self._check_issuer(claims)
         self._check_audience(claims)
         return claims
@@ -119,7 +136,7 @@ class JwtVerifier:
     def _check_audience(self, claims: Mapping[str, Any]) -> None:
         # ID tokens carry `aud`; Cognito access tokens carry `client_id` instead.
         audience = claims.get("aud", claims.get("client_id"))
-        presented = {audience} if isinstance(audience, str) else set(audience or [])
+        presented = {audience} if isinstance(audience, str) else set(audience or [])  # types checked before
         if not presented & self._audiences:
             raise InvalidAudience(f"Token audience {audience!r} is not one of {sorted(self._audiences)}.")
 
@@ -131,24 +148,70 @@ def _unverified_header(token: str) -> dict[str, Any]:
         raise MalformedToken(f"The token is not a well-formed JWT: {error}.") from None
 
 
+_SIGNATURE_ONLY = {
+    "verify_signature": True,
+    **{f"verify_{claim}": False for claim in ("exp", "nbf", "iat", "aud", "iss", "sub", "jti")},
+    "require": [],
+}
+
+
 def _decode(token: str, key: jwt.PyJWK) -> dict[str, Any]:
+    """The claims of a token whose signature checks out; claim checks are ours (PyJWT casts "123" to 123)."""
     try:
-        return jwt.decode(
-            token,
-            key.key,
-            algorithms=[ALGORITHM],
-            options={"require": ["exp", "iss", "sub"], "verify_aud": False, "verify_iss": False},
-        )
-    except jwt.exceptions.ExpiredSignatureError:
-        raise TokenExpired("The token has expired.") from None
-    except jwt.exceptions.ImmatureSignatureError:
-        raise TokenNotYetValid("The token is not valid yet (nbf/iat in the future).") from None
+        claims = jwt.decode(token, key.key, algorithms=[ALGORITHM], options=_SIGNATURE_ONLY)
     except jwt.exceptions.InvalidSignatureError:
         raise InvalidSignature("The token signature does not match the JWKS key.") from None
-    except jwt.exceptions.MissingRequiredClaimError as error:
-        raise MissingClaim(f"The token lacks the required claim {error.claim!r}.") from None
     except jwt.exceptions.PyJWTError as error:
         raise MalformedToken(f"The token could not be verified: {error}.") from None
+    if not isinstance(claims, dict):
+        raise MalformedToken("The token payload is not a JSON object.")
+    return claims
+
+
+def _check_required(claims: Mapping[str, Any]) -> None:
+    for name in REQUIRED_CLAIMS:
+        if claims.get(name) is None:
+            raise MissingClaim(f"The token lacks the required claim {name!r}.")
+
+
+def _check_types(claims: Mapping[str, Any]) -> None:
+    """RFC 7519 §4.1 types, as the API Gateway JWT authorizer enforces them."""
+    for name in NUMERIC_DATE_CLAIMS:
+        if name in claims and not _is_numeric_date(claims[name]):
+            raise InvalidClaim(f"The token's {name!r} claim must be a JSON number (NumericDate), "
+                               f"not {_json_type(claims[name])}.")
+    for name in STRING_CLAIMS:
+        if name in claims and not isinstance(claims[name], str):
+            raise InvalidClaim(f"The token's {name!r} claim must be a string, not {_json_type(claims[name])}.")
+    if "aud" in claims and not _is_audience(claims["aud"]):
+        raise InvalidClaim(f"The token's 'aud' claim must be a string or an array of strings, "
+                           f"not {_json_type(claims['aud'])}.")
+
+
+def _check_times(claims: Mapping[str, Any], now: float) -> None:
+    if claims["exp"] <= now:
+        raise TokenExpired("The token has expired.")
+    for name in ("nbf", "iat"):
+        if name in claims and claims[name] > now:
+            raise TokenNotYetValid(f"The token is not valid yet ({name} in the future).")
+
+
+def _is_numeric_date(value: Any) -> bool:
+    # bool is an int in Python but not a number in JSON; NaN/Infinity are not JSON at all.
+    return type(value) is int or (type(value) is float and math.isfinite(value))
+
+
+def _is_audience(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number" if math.isfinite(value) else "a non-finite number"
+    names = {str: "a string", list: "an array", dict: "an object", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 class LocalSigningKey:

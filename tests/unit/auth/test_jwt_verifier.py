@@ -192,3 +192,92 @@ def test_jwks_holds_only_the_public_key(signing_key):
     (key,) = signing_key.jwks()["keys"]
     assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["kid"] == signing_key.kid
     assert "d" not in key and "p" not in key
+
+
+# RFC 7519 types, as the API Gateway JWT authorizer checks them: a token signed with the real key but
+# with a claim of the wrong JSON type is refused, never coerced ("123" is not a NumericDate).
+def sign_payload(signing_key, payload: bytes) -> str:
+    """Sign raw payload bytes (PyJWT's encode refuses some of the claims these tests need)."""
+    return jwt.api_jws.PyJWS().encode(payload, signing_key._private_key, algorithm="RS256",
+                                      headers={"kid": signing_key.kid, "typ": "JWT"})
+
+
+def far_future() -> int:
+    return int(time.time()) + 600
+
+
+@pytest.mark.parametrize(
+    ("overrides", "claim"),
+    [
+        ({"exp": str(far_future())}, "exp"),
+        ({"exp": f"{far_future()}.0"}, "exp"),
+        ({"exp": True}, "exp"),
+        ({"exp": [far_future()]}, "exp"),
+        ({"exp": {"value": far_future()}}, "exp"),
+        ({"exp": float("inf")}, "exp"),
+        ({"exp": float("nan")}, "exp"),
+        ({"nbf": str(int(time.time()) - 60)}, "nbf"),
+        ({"nbf": False}, "nbf"),
+        ({"iat": str(int(time.time()))}, "iat"),
+        ({"iat": None}, "iat"),
+        ({"aud": {AUDIENCE: True}}, "aud"),
+        ({"aud": [AUDIENCE, 7]}, "aud"),
+        ({"aud": [[AUDIENCE]]}, "aud"),
+        ({"aud": 5}, "aud"),
+        ({"iss": [ISSUER]}, "iss"),
+        ({"iss": {"url": ISSUER}}, "iss"),
+        ({"sub": 12345}, "sub"),
+        ({"sub": ["alice"]}, "sub"),
+        ({"sub": {"id": "alice"}}, "sub"),
+        ({"aud": None, "client_id": [AUDIENCE], "token_use": "access"}, "client_id"),
+    ],
+)
+def test_claim_of_the_wrong_json_type_is_refused(signing_key, verifier, overrides, claim):
+    claims = {**base_claims(), **overrides}
+    claims = {name: value for name, value in claims.items() if not (name == "aud" and value is None)}
+    token = sign_payload(signing_key, json.dumps(claims).encode())
+    with pytest.raises(auth.InvalidClaim) as caught:
+        verifier.verify(token)
+    assert caught.value.code == "invalid_claim"
+    assert repr(claim) in caught.value.message
+
+
+def test_numeric_string_exp_in_the_past_is_still_a_type_error_not_expired(signing_key, verifier):
+    token = sign(signing_key, base_claims(exp=str(int(time.time()) - 60)))
+    with pytest.raises(auth.InvalidClaim, match="must be a JSON number"):
+        verifier.verify(token)
+
+
+def test_fractional_numeric_dates_are_numbers(signing_key, verifier):
+    now = time.time()
+    token = sign(signing_key, base_claims(iat=now - 1.5, nbf=now - 1.5, exp=now + 600.25))
+    assert verifier.verify(token)["exp"] == pytest.approx(now + 600.25)
+
+
+def test_a_huge_integer_exp_is_a_number_not_a_crash(signing_key, verifier):
+    token = sign(signing_key, base_claims(exp=10**400))
+    assert verifier.verify(token)["sub"] == "alice"
+
+
+def test_iat_in_the_future_is_not_yet_valid(signing_key, verifier):
+    now = int(time.time())
+    token = sign(signing_key, base_claims(iat=now + 300, nbf=now, exp=now + 600))
+    with pytest.raises(auth.TokenNotYetValid, match="iat"):
+        verifier.verify(token)
+
+
+def test_empty_audience_array_is_not_our_audience(signing_key, verifier):
+    with pytest.raises(auth.InvalidAudience):
+        verifier.verify(sign(signing_key, base_claims(aud=[])))
+
+
+@pytest.mark.parametrize("claim", ["exp", "iss", "sub"])
+def test_required_claim_set_to_null_is_missing(signing_key, verifier, claim):
+    claims = {**base_claims(), claim: None}
+    with pytest.raises(auth.MissingClaim, match=repr(claim)):
+        verifier.verify(sign_payload(signing_key, json.dumps(claims).encode()))
+
+
+def test_a_payload_that_is_not_an_object_is_malformed(signing_key, verifier):
+    with pytest.raises(auth.MalformedToken):
+        verifier.verify(sign_payload(signing_key, b"[1, 2]"))
