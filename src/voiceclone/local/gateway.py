@@ -1,9 +1,10 @@
 """The local API gateway: verifies the JWT, builds the API Gateway v2 event, calls the handler module.
 
 `Gateway.handle(request)` is the whole behaviour (tested and benchmarked without sockets);
-`GatewayServer` serves it over HTTP/1.1 with a thread per connection. Calls into one handler module
-are serialised, as one Lambda instance serves one request at a time (Powertools resolvers keep the
-current event on the module's `app`).
+`GatewayServer` serves it over HTTP/1.1 (voiceclone.local.http_server: timeouts, limits, a bounded
+worker pool, JSON errors). Calls into one handler module are serialised, as one Lambda instance
+serves one request at a time (Powertools resolvers keep the current event on the module's `app`).
+HEAD is answered as GET (the HTTP layer sends no body), so every GET route answers HEAD.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
 from voiceclone.auth import AuthError, JwtVerifier, bearer_token
 from voiceclone.local.events import HttpRequest, HttpResponse, error_response, from_result, to_event
+from voiceclone.local.http_server import HttpServer, ServerLimits
 from voiceclone.local.lambdas import LambdaContext
 
 logger = logging.getLogger(__name__)
@@ -84,11 +85,13 @@ class Gateway:
         self._locks_guard = threading.Lock()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        if request.path == JWKS_PATH and request.method in ("GET", "HEAD"):
+        if request.method == "HEAD":
+            request = replace(request, method="GET")
+        if request.path == JWKS_PATH and request.method == "GET":
             return HttpResponse(200, [("content-type", "application/json")], self._jwks_body)
         route = self._routes.match(request.path)
-        if route is None:
-            return error_response(404, "not_found", f"No route for {request.method} {request.path}.")
+        if route is None:  # the same code the handlers use for a path they do not serve
+            return error_response(404, "route_not_found", f"No route for {request.method} {request.path}.")
         claims = None
         if not self._routes.is_public(request.path):
             try:
@@ -114,7 +117,11 @@ class Gateway:
         except Exception:  # a handler crash is the server's fault: 500, as API Gateway answers
             logger.exception("handler %s failed on %s %s", route.module, request.method, request.path)
             return error_response(500, "internal_error", "The request handler failed; see the server log.")
-        return from_result(result)
+        try:
+            return from_result(result)
+        except (TypeError, ValueError, AttributeError):  # API Gateway: a malformed Lambda response is a 502
+            logger.exception("handler %s returned a malformed result: %r", route.module, result)
+            return error_response(502, "invalid_handler_response", "The request handler returned a malformed result.")
 
     def _lock_for(self, module: str) -> threading.Lock:
         with self._locks_guard:
@@ -125,78 +132,10 @@ def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     return next((value for key, value in headers if key.lower() == name), None)
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in two writes: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms.
-    disable_nagle_algorithm = True
-    server: GatewayServer
+class GatewayServer(HttpServer):
+    """The gateway over HTTP on `host:port` (0 = a free port); limits and timeouts in `ServerLimits`."""
 
-    def _serve(self) -> None:
-        path, _, query = self.path.partition("?")
-        if self.headers.get("transfer-encoding", "").lower() == "chunked":
-            self._send(error_response(411, "length_required", "Send a Content-Length; chunked bodies are not accepted."))
-            return
-        try:
-            length = int(self.headers.get("content-length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:  # unparseable or negative: a read would crash or wait for EOF
-            self.close_connection = True
-            self._send(error_response(400, "bad_content_length", "Content-Length must be a non-negative integer."))
-            return
-        if length > MAX_BODY_BYTES:
-            self.close_connection = True
-            self._send(error_response(413, "payload_too_large", f"Request bodies are limited to {MAX_BODY_BYTES} bytes."))
-            return
-        body = self.rfile.read(length) if length else b""
-        request = HttpRequest(
-            method=self.command,
-            path=path,
-            query=query,
-            headers=list(self.headers.items()),
-            body=body,
-            source_ip=self.client_address[0],
-        )
-        self._send(self.server.gateway.handle(request))
-
-    def _send(self, response: HttpResponse) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("content-length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s %s", self.address_string(), format % args)
-
-
-class GatewayServer(ThreadingHTTPServer):
-    """The gateway over HTTP on `host:port` (0 = a free port)."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, gateway: Gateway, host: str = "127.0.0.1", port: int = 8000) -> None:
+    def __init__(self, gateway: Gateway, host: str = "127.0.0.1", port: int = 8000,
+                 limits: ServerLimits | None = None) -> None:
         self.gateway = gateway
-        super().__init__((host, port), _RequestHandler)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.serve_forever, name="gateway", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
+        super().__init__(gateway.handle, host, port, limits)

@@ -116,7 +116,7 @@ def test_jwks_is_served(gateway, signing_key):
 def test_unknown_path_is_a_404_json(gateway, signing_key):
     response = call(gateway, "/api/nothing-here", signing_key.issue_token("alice"))
     assert response.status == 404
-    assert json.loads(response.body)["error"]["code"] == "not_found"
+    assert json.loads(response.body)["error"]["code"] == "route_not_found"
 
 
 def test_prefix_must_end_at_a_path_segment(gateway, signing_key):
