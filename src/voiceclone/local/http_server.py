@@ -210,7 +210,7 @@ class _Connection:
                             f"{', '.join(ALLOWED_METHODS)}.", (ALLOW_HEADER,))
         path, query = _split_target(event.target)
         if self.h11.they_are_waiting_for_100_continue:
-            await self._write(self.h11.send(h11.InformationalResponse(status_code=100, headers=[])))
+            await self._write(self.h11.send(h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue")))
         body = await self._read_body()
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in event.headers.raw_items()]
         return HttpRequest(method, path, query, headers, body, self.source_ip)
@@ -219,21 +219,23 @@ class _Connection:
         body = bytearray()
         while isinstance(event := await self._next_event(), h11.Data):
             body += event.data
-        if not isinstance(event, h11.EndOfMessage):
-            raise HttpError(400, "incomplete_body", "The connection closed before the whole body arrived.")
+        assert isinstance(event, h11.EndOfMessage), event
         return bytes(body)
 
     async def _next_event(self) -> h11.Event:
         while True:
+            if self.h11.their_state is h11.IDLE:  # before h11 parses: our codes for a bad request line
+                _check_request_line(self.h11.trailing_data[0], self.limits)
             try:
                 event = self.h11.next_event()
             except h11.RemoteProtocolError as error:
                 raise _protocol_error(error) from None
             if event is not h11.NEED_DATA:
                 return event  # type: ignore[return-value]
-            if self.h11.their_state is h11.IDLE:
-                _check_request_line(self.h11.trailing_data[0], self.limits)
-            self.h11.receive_data(await self._receive())
+            data = await self._receive()
+            if not data and self.h11.their_state is h11.SEND_BODY:
+                raise HttpError(400, "incomplete_body", "The connection closed before the whole body arrived.")
+            self.h11.receive_data(data)
 
     async def _receive(self) -> bytes:
         if self._started is None:
@@ -323,6 +325,8 @@ def _check_head(event: h11.Request, limits: ServerLimits) -> None:
 def _split_target(target: bytes) -> tuple[str, str]:
     """Path and query of an origin-form (`/a?b`) or absolute-form (`http://host/a?b`) target."""
     text = target.decode("latin-1")
+    if text == "*":  # OPTIONS *: no route serves the whole server
+        return text, ""
     if text.startswith("/"):
         path, _, query = text.partition("?")
         return path, query
