@@ -6,21 +6,24 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from functions.api.common import current_user_id, is_admin, make_app
+from functions.api.common import current_user_id, errors, is_admin, make_app
 from voiceclone.config import get_settings
 from voiceclone.services import account
+from voiceclone.services.views import AccountView, PlatformStats
 from voiceclone.store import get_store
 
 router = Router()
 
 
-@router.get("/api/me", tags=["account"], summary="Your plan, limits and usage this month")
-def me() -> dict[str, Any]:
+@router.get("/api/me", tags=["account"], summary="Your plan, limits and usage this month", responses=errors())
+def me() -> AccountView:
     return account.me(get_store(), get_settings(), current_user_id(router))
 
 
-@router.get("/api/admin/stats", tags=["account"], summary="Platform-wide figures (admin group only)")
-def platform_stats() -> dict[str, Any]:
+@router.get(
+    "/api/admin/stats", tags=["account"], summary="Platform-wide figures (admin group only)", responses=errors(403)
+)
+def platform_stats() -> PlatformStats:
     current_user_id(router)
     return account.platform_stats(get_store(), is_admin(router))
 

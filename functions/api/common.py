@@ -10,9 +10,11 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
 from functions.api.request_body import BodyProblem, checked_event
 from voiceclone.domain.errors import DomainError, Unauthorized
+from voiceclone.services.views import ErrorBody
 
 logger = Logger(service="voiceclone-api")
 
@@ -83,6 +85,35 @@ def make_app(router: Router) -> APIGatewayHttpResolver:
         return error_response(500, "internal_error", "something went wrong on our side; the request may be retried")
 
     return app
+
+
+ERROR_DESCRIPTIONS = {
+    400: "the body is not valid JSON (or not UTF-8, or nested too deep)",
+    401: "no token, or the token is not valid",
+    403: "a plan limit or the admin group forbids it",
+    404: "no such object among yours (another user's object is a 404 too)",
+    409: "the object's state does not allow it now",
+    410: "the result has expired or was deleted",
+    413: "the body (or the declared upload) is too large",
+    415: "the body is not application/json",
+    422: "a field, parameter or sample is not valid; the message names each",
+    429: "a quota (monthly characters, concurrent jobs) or the request rate is used up for now",
+}
+BODY_ERRORS = (400, 413, 415, 422)
+
+
+def errors(*statuses: int, body: bool = False) -> dict[int, dict[str, Any]]:
+    """OpenAPI `responses` for the errors a route can answer: 401 and 429 always, 400/413/415/422 with a body."""
+    wanted = sorted({401, 429, *statuses, *(BODY_ERRORS if body else ())})
+    return {
+        status: {"description": ERROR_DESCRIPTIONS[status], "content": {"application/json": {"model": ErrorBody}}}
+        for status in wanted
+    }
+
+
+def success(status: int, description: str, model: type[BaseModel]) -> dict[int, dict[str, Any]]:
+    """The OpenAPI entry of a success answered as a (body, status) tuple, which Powertools does not infer."""
+    return {status: {"description": description, "content": {"application/json": {"model": model}}}}
 
 
 def current_claims(router: Router) -> dict[str, Any]:

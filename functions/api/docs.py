@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,22 @@ def openapi_json() -> str:
     for module_name in ROUTES:
         if module_name != __name__:
             merge.add_schema(importlib.import_module(module_name).app.get_openapi_schema())
-    return merge.get_openapi_json_schema()
+    return json.dumps(with_our_error_schema(json.loads(merge.get_openapi_json_schema())))
+
+
+def with_our_error_schema(spec: dict[str, Any]) -> dict[str, Any]:
+    """Powertools documents a FastAPI-style 422 on every route; ours answer `ErrorBody` (see common.errors)."""
+    default_ref = "#/components/schemas/HTTPValidationError"
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+                if schema.get("$ref") == default_ref:
+                    schema["$ref"] = "#/components/schemas/ErrorBody"
+    schemas = spec.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(unused, None)
+    return spec
 
 
 @app.get("/api/openapi.json")

@@ -8,19 +8,26 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from functions.api.common import current_user_id, header, make_app
+from functions.api.common import current_user_id, errors, header, make_app, success
 from voiceclone.config import get_settings
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.services import tts
 from voiceclone.services.idempotency import run_once
 from voiceclone.services.tts import GenerateRequest
+from voiceclone.services.views import AvailableModels, ModelInfo, Page, TtsJobView, TtsResult
 from voiceclone.store import get_store
 
 router = Router()
 
 
-@router.post("/api/tts/generate", tags=["tts"], summary="Speak text with your voice or a public one")
-def generate(body: GenerateRequest) -> tuple[dict[str, Any], int]:
+@router.post(
+    "/api/tts/generate",
+    tags=["tts"],
+    summary="Speak text with your voice or a public one (Idempotency-Key header: once per key)",
+    status_code=202,
+    responses={**success(202, "accepted: the job is pending", TtsJobView), **errors(403, 404, 409, body=True)},
+)
+def generate(body: GenerateRequest) -> tuple[TtsJobView, int]:
     store, settings, user_id = get_store(), get_settings(), current_user_id(router)
     job = run_once(
         store,
@@ -29,49 +36,72 @@ def generate(body: GenerateRequest) -> tuple[dict[str, Any], int]:
         user_id=user_id,
         key=header(router, "Idempotency-Key"),
         request=body.model_dump(mode="json"),
-        action=lambda: tts.generate(store, settings, user_id, body),
+        action=lambda: tts.generate(store, settings, user_id, body).model_dump(mode="json"),
         lambda_context=router.lambda_context,
     )
-    return job, 202
+    return TtsJobView.model_validate(job), 202
 
 
-@router.get("/api/tts/job/<job_id>", tags=["tts"], summary="A TTS job")
-def get_job(job_id: str) -> dict[str, Any]:
+@router.get("/api/tts/job/<job_id>", tags=["tts"], summary="A TTS job", responses=errors(404))
+def get_job(job_id: str) -> TtsJobView:
     return tts.get_job(get_store(), current_user_id(router), job_id)
 
 
-@router.post("/api/tts/job/<job_id>/cancel", tags=["tts"], summary="Cancel a pending or running job")
-def cancel_job(job_id: str) -> dict[str, Any]:
+@router.post(
+    "/api/tts/job/<job_id>/cancel",
+    tags=["tts"],
+    summary="Cancel a pending or running job",
+    responses=errors(404, 409),
+)
+def cancel_job(job_id: str) -> TtsJobView:
     return tts.cancel_job(get_store(), current_user_id(router), job_id)
 
 
-@router.get("/api/tts/job/<job_id>/result", tags=["tts"], summary="Result of a completed job with a download URL")
-def result(job_id: str) -> dict[str, Any]:
+@router.get(
+    "/api/tts/job/<job_id>/result",
+    tags=["tts"],
+    summary="Result of a completed job with a download URL",
+    responses=errors(404, 409, 410),
+)
+def result(job_id: str) -> TtsResult:
     return tts.result(get_store(), get_settings(), current_user_id(router), job_id)
 
 
-@router.get("/api/tts/job/<job_id>/download", tags=["tts"], summary="Redirect (302) to the audio file")
+@router.get(
+    "/api/tts/job/<job_id>/download",
+    tags=["tts"],
+    summary="Redirect (302) to the audio file",
+    status_code=302,
+    responses={
+        302: {"description": "Location: a presigned URL of the audio file", "headers": {"Location": {"schema": {"type": "string"}}}},
+        **errors(404, 409, 410),
+    },
+)
 def download(job_id: str) -> Response[None]:
     url = tts.download_url(get_store(), get_settings(), current_user_id(router), job_id)
     return Response(status_code=302, headers={"Location": url})
 
 
-@router.get("/api/tts/jobs", tags=["tts"], summary="Your TTS jobs, newest first")
+@router.get("/api/tts/jobs", tags=["tts"], summary="Your TTS jobs, newest first", responses=errors(422))
 def list_jobs(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     status: Annotated[JobStatus | None, Query()] = None,
-) -> dict[str, Any]:
+) -> Page[TtsJobView]:
     return tts.list_jobs(get_store(), current_user_id(router), limit, cursor, status)
 
 
-@router.get("/api/tts/models/available", tags=["tts"], summary="Voices you can speak with, and engines")
-def available_models() -> dict[str, Any]:
+@router.get(
+    "/api/tts/models/available", tags=["tts"], summary="Voices you can speak with, and engines", responses=errors()
+)
+def available_models() -> AvailableModels:
     return tts.available_models(get_store(), current_user_id(router))
 
 
-@router.get("/api/tts/models/<model_id>/info", tags=["tts"], summary="A voice you can speak with")
-def model_info(model_id: str) -> dict[str, Any]:
+@router.get(
+    "/api/tts/models/<model_id>/info", tags=["tts"], summary="A voice you can speak with", responses=errors(404)
+)
+def model_info(model_id: str) -> ModelInfo:
     return tts.model_info(get_store(), current_user_id(router), model_id)
 
 

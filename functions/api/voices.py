@@ -1,4 +1,4 @@
-"""Voices API: list, read, rename / change visibility, delete (artifacts too)."""
+"""Voices API: list (yours, or every public one), read, rename / change visibility, delete (artifacts too)."""
 
 from __future__ import annotations
 
@@ -8,36 +8,56 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from functions.api.common import current_user_id, make_app
+from functions.api.common import current_user_id, errors, make_app
 from voiceclone.config import get_settings
-from voiceclone.domain.voices import VoiceStatus
+from voiceclone.domain.voices import Visibility, VoiceStatus
 from voiceclone.services import voices
+from voiceclone.services.views import Page, VoiceView
 from voiceclone.services.voices import UpdateVoiceRequest
 from voiceclone.store import get_store
 
 router = Router()
 
 
-@router.get("/api/voices", tags=["voices"], summary="Your voices, newest first")
+@router.get(
+    "/api/voices",
+    tags=["voices"],
+    summary="Your voices, newest first; visibility=public: every public voice",
+    responses=errors(422),
+)
 def list_voices(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     status: Annotated[VoiceStatus | None, Query()] = None,
-) -> dict[str, Any]:
-    return voices.list_voices(get_store(), current_user_id(router), limit, cursor, status)
+    visibility: Annotated[
+        Visibility | None, Query(description="public: the ready voices every user made public, yours included")
+    ] = None,
+) -> Page[VoiceView]:
+    return voices.list_voices(get_store(), current_user_id(router), limit, cursor, status, visibility)
 
 
-@router.get("/api/voices/<voice_id>", tags=["voices"], summary="Your voice, or a public one")
-def get_voice(voice_id: str) -> dict[str, Any]:
+@router.get("/api/voices/<voice_id>", tags=["voices"], summary="Your voice, or a public one", responses=errors(404))
+def get_voice(voice_id: str) -> VoiceView:
     return voices.get_voice(get_store(), current_user_id(router), voice_id)
 
 
-@router.patch("/api/voices/<voice_id>", tags=["voices"], summary="Rename a voice or change its visibility")
-def update_voice(voice_id: str, body: UpdateVoiceRequest) -> dict[str, Any]:
+@router.patch(
+    "/api/voices/<voice_id>",
+    tags=["voices"],
+    summary="Rename a voice or change its visibility",
+    responses=errors(404, 409, body=True),
+)
+def update_voice(voice_id: str, body: UpdateVoiceRequest) -> VoiceView:
     return voices.update_voice(get_store(), current_user_id(router), voice_id, body)
 
 
-@router.delete("/api/voices/<voice_id>", tags=["voices"], summary="Delete a voice and its artifacts")
+@router.delete(
+    "/api/voices/<voice_id>",
+    tags=["voices"],
+    summary="Delete a voice and its artifacts",
+    status_code=204,
+    responses={204: {"description": "deleted"}, **errors(404, 409)},
+)
 def delete_voice(voice_id: str) -> Response[None]:
     voices.delete_voice(get_store(), get_settings(), current_user_id(router), voice_id)
     return Response(status_code=204)

@@ -50,3 +50,9 @@ def ready_sample(store: Store, settings, user_id: str, wav_bytes: bytes, transcr
 
 def month_characters(store: Store, user_id: str) -> int:
     return store.users.usage_this_month(user_id).characters
+
+
+def job_dict(repository, view, user_id: str = "alice") -> dict:
+    """A service's job view as a dict, with the execution ARN the API keeps inside (tests wait on it)."""
+    stored = repository.get(user_id, view.job_id)
+    return {**view.model_dump(mode="json"), "execution_arn": stored.execution_arn}

@@ -18,7 +18,7 @@ from voiceclone.services import tts as tts_service
 from voiceclone.workflows import local
 from voiceclone.workflows.sweeper import sweep
 
-from .records import month_characters, ready_sample, ready_voice
+from .records import job_dict, month_characters, ready_sample, ready_voice
 
 USER = "alice"
 ENDED = {JobStatus.FAILED, JobStatus.CANCELLED}
@@ -36,7 +36,7 @@ def _start_training(harness, speech, model_type="xtts_v2_instant"):
                             u.duration_s) for u in speech[:2]]
     request = training_service.StartTrainingRequest(
         voice_name="v", sample_ids=[s.sample_id for s in samples], training_config={"model_type": model_type})
-    return samples, training_service.start_training(harness.store, harness.settings, USER, request)
+    return samples, job_dict(harness.store.training, training_service.start_training(harness.store, harness.settings, USER, request))
 
 
 def _assert_training_ended(harness, job_id: str, execution: dict) -> None:
@@ -83,7 +83,7 @@ def test_every_training_failure_ends_the_job(how, harness, workflow_stack, worke
                                                         training_config={"model_type": "xtts_v2_instant"})
         if how == "delete_sample":
             monkeypatch.setattr(mark_processing, "mark_processing", _deleting_sample_first(harness, samples[0]))
-        job = training_service.start_training(harness.store, harness.settings, USER, request)
+        job = job_dict(harness.store.training, training_service.start_training(harness.store, harness.settings, USER, request))
     else:
         _, job = _start_training(harness, speech)
     if how == "cancel":
@@ -128,7 +128,7 @@ def test_every_tts_failure_ends_the_job(how, harness, workflow_stack, workers, i
     if how == "finalize":
         monkeypatch.setattr(finalize_tts, "finalize_tts", _raise(KeyError("output_key")))
     request = tts_service.GenerateRequest(text="Nothing will be said.", voice_model_id=voice.voice_id)
-    job = tts_service.generate(harness.store, harness.settings, USER, request)
+    job = job_dict(harness.store.tts, tts_service.generate(harness.store, harness.settings, USER, request))
     if how == "voice_deleted":
         harness.store.voices.delete(USER, voice.voice_id)
     if how == "cancel":
@@ -142,7 +142,7 @@ def test_when_fail_job_itself_fails_the_sweeper_ends_the_job(harness, workflow_s
     monkeypatch.setattr(fail_job, "fail_job", _raise(RuntimeError("database unreachable")))
     voice = ready_voice(harness.store, USER)
     request = tts_service.GenerateRequest(text="Stuck?", voice_model_id=voice.voice_id)
-    job = tts_service.generate(harness.store, harness.settings, USER, request)
+    job = job_dict(harness.store.tts, tts_service.generate(harness.store, harness.settings, USER, request))
     execution = harness.wait_execution(job["execution_arn"], timeout_s=60)
     assert execution["status"] == "FAILED"
     assert harness.store.tts.get(USER, job["job_id"]).status == JobStatus.PROCESSING  # fail-job could not run

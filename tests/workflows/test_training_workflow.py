@@ -18,7 +18,7 @@ from voiceclone.services import training as training_service
 from voiceclone.services import tts as tts_service
 
 from .conftest import MAX_NEW_TOKENS, QUEUE_VISIBILITY_S
-from .records import ready_sample
+from .records import job_dict, ready_sample
 
 USER = "alice"
 
@@ -37,7 +37,7 @@ def start(harness, samples, model_type="xtts_v2_instant", **config) -> dict:
         voice_name="My voice", sample_ids=[s.sample_id for s in samples],
         training_config={"model_type": model_type, **config},
     )
-    return training_service.start_training(harness.store, harness.settings, USER, request)
+    return job_dict(harness.store.training, training_service.start_training(harness.store, harness.settings, USER, request))
 
 
 def keys_under(aws, bucket: str, prefix: str) -> list[str]:
@@ -62,7 +62,7 @@ def test_instant_voice_is_trained_registered_and_speaks(harness, workers, sample
     assert keys_under(aws, harness.settings.samples_bucket, blobs.prepared_prefix(USER, done.job_id)) == []
     # and the new voice speaks through the TTS state machine
     request = tts_service.GenerateRequest(text="My new voice speaks.", voice_model_id=voice.voice_id)
-    spoken = tts_service.generate(harness.store, harness.settings, USER, request)
+    spoken = job_dict(harness.store.tts, tts_service.generate(harness.store, harness.settings, USER, request))
     assert harness.wait_execution(spoken["execution_arn"])["status"] == "SUCCEEDED"
 
 

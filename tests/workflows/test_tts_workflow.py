@@ -14,7 +14,7 @@ from voiceclone.domain.jobs import JobStatus
 from voiceclone.services import tts as tts_service
 from voiceclone.workflows import local
 
-from .records import month_characters, ready_voice
+from .records import job_dict, month_characters, ready_voice
 
 USER = "alice"
 TEXT = "Hello there. This voice was cloned from real speech."
@@ -35,7 +35,7 @@ def voice(harness, aws, instant_voice_files):
 
 def generate(harness, voice_id: str, text: str = TEXT, fmt: str = "mp3") -> dict:
     request = tts_service.GenerateRequest(text=text, voice_model_id=voice_id, output_format=fmt)
-    return tts_service.generate(harness.store, harness.settings, USER, request)
+    return job_dict(harness.store.tts, tts_service.generate(harness.store, harness.settings, USER, request))
 
 
 def lambda_calls(harness, execution_arn: str, function: str) -> int:

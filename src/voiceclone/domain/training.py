@@ -38,6 +38,8 @@ class TrainingJob(Record):
     sample_ids: list[str]
     config: TrainingConfig = Field(default_factory=TrainingConfig)
     language: str = "en"
+    language_shares: dict[str, float] = Field(default_factory=dict, description="share of the speech per language")
+    warnings: list[str] = Field(default_factory=list)
     status: JobStatus = JobStatus.PENDING
     progress: float = Field(default=0.0, ge=0.0, le=1.0)
     stage: str | None = None

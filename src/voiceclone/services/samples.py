@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from voiceclone import blobs
 from voiceclone.config import Settings
 from voiceclone.domain.errors import Conflict, InvalidInput, PayloadTooLarge
 from voiceclone.domain.ids import SAMPLE_PREFIX, new_id
 from voiceclone.domain.languages import Language
+from voiceclone.domain.readiness import rejudged_fields
 from voiceclone.domain.samples import ACCEPTED_CONTENT_TYPES, AUDIO_CONTENT_TYPES, SampleStatus, VoiceSample
-from voiceclone.services.views import page_view, public
+from voiceclone.services.views import CreatedSample, Page, SampleView, UploadForm, page_of
 from voiceclone.store import Store
 
 
@@ -32,6 +33,21 @@ class CreateSampleRequest(BaseModel):
         return value.lower() if value else value
 
 
+class UpdateSampleRequest(BaseModel):
+    """What the user says about a recording; a field left out stays, null clears it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    transcript: str | None = Field(default=None, max_length=10_000, examples=["Hello there."])
+    language: Language | None = Field(default=None, examples=["cs"])
+
+    @model_validator(mode="after")
+    def _something(self) -> UpdateSampleRequest:
+        if not self.model_fields_set:
+            raise ValueError("give transcript and/or language")
+        return self
+
+
 def _content_type(request: CreateSampleRequest, filename: str) -> str:
     if request.content_type:
         if request.content_type not in ACCEPTED_CONTENT_TYPES:
@@ -47,7 +63,7 @@ def _content_type(request: CreateSampleRequest, filename: str) -> str:
     return AUDIO_CONTENT_TYPES[extension]
 
 
-def create_sample(store: Store, settings: Settings, user_id: str, request: CreateSampleRequest) -> dict[str, Any]:
+def create_sample(store: Store, settings: Settings, user_id: str, request: CreateSampleRequest) -> CreatedSample:
     """Record the sample (`uploading`) and return it with the presigned POST to upload the file."""
     if request.size_bytes is not None and request.size_bytes > settings.upload_max_bytes:
         raise PayloadTooLarge(f"size_bytes {request.size_bytes} exceeds the upload limit of {settings.upload_max_bytes} bytes")
@@ -72,20 +88,33 @@ def create_sample(store: Store, settings: Settings, user_id: str, request: Creat
         )
     )
     upload = blobs.presign_upload(settings, sample.s3_key, content_type)
-    return {
-        "sample": public(sample),
-        "upload": {**upload, "max_bytes": settings.upload_max_bytes, "expires_in": settings.upload_url_expiry_s},
-    }
+    return CreatedSample(
+        sample=SampleView.of(sample),
+        upload=UploadForm(**upload, max_bytes=settings.upload_max_bytes, expires_in=settings.upload_url_expiry_s),
+    )
+
+
+def update_sample(store: Store, user_id: str, sample_id: str, request: UpdateSampleRequest) -> SampleView:
+    """Set transcript/language; a ready sample's words per minute and verdict are judged again."""
+    sample = store.samples.get(user_id, sample_id)
+    fields: dict[str, Any] = {}
+    if "transcript" in request.model_fields_set:
+        fields["transcript"] = request.transcript or None
+    if "language" in request.model_fields_set:
+        fields["language"] = request.language
+    if "transcript" in fields:
+        fields.update(rejudged_fields(sample, fields["transcript"]))
+    return SampleView.of(store.samples.update_text(user_id, sample_id, fields))
 
 
 def list_samples(
     store: Store, user_id: str, limit: int, cursor: str | None, status: SampleStatus | None = None
-) -> dict[str, Any]:
-    return page_view(store.samples.list(user_id, limit=limit, cursor=cursor, status=status and str(status)))
+) -> Page[SampleView]:
+    return page_of(SampleView, store.samples.list(user_id, limit=limit, cursor=cursor, status=status and str(status)))
 
 
-def get_sample(store: Store, user_id: str, sample_id: str) -> dict[str, Any]:
-    return public(store.samples.get(user_id, sample_id))
+def get_sample(store: Store, user_id: str, sample_id: str) -> SampleView:
+    return SampleView.of(store.samples.get(user_id, sample_id))
 
 
 def delete_sample(store: Store, settings: Settings, user_id: str, sample_id: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,13 +11,23 @@ from voiceclone.domain.errors import Forbidden, QuotaExceeded, SamplesNotUsable
 from voiceclone.domain.ids import TRAINING_JOB_PREFIX, VOICE_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.languages import Language
+from voiceclone.domain.readiness import infer_language, training_problems, verdict_for
 from voiceclone.domain.samples import VoiceSample
 from voiceclone.domain.timeutil import utcnow
-from voiceclone.domain.training import ModelType, TrainingConfig, TrainingJob
+from voiceclone.domain.training import ModelType, QualityTarget, TrainingConfig, TrainingJob
 from voiceclone.domain.voices import VoiceModel, VoiceStatus
 from voiceclone.services import quotas
 from voiceclone.services.launch import cancel, launch
-from voiceclone.services.views import page_view, public
+from voiceclone.services.views import (
+    Page,
+    SampleCheck,
+    SamplesValidation,
+    SampleView,
+    SuitableSamples,
+    TrainingJobView,
+    TrainingStats,
+    page_of,
+)
 from voiceclone.store import Store
 
 MAX_SAMPLES = 100
@@ -32,7 +41,9 @@ class StartTrainingRequest(BaseModel):
     voice_name: str = Field(min_length=1, max_length=100, examples=["My Voice"])
     sample_ids: list[str] = Field(min_length=1, max_length=MAX_SAMPLES)
     training_config: TrainingConfig = Field(default_factory=TrainingConfig)
-    language: Language = "en"
+    language: Language | None = Field(
+        default=None, description="the voice's language; default: the language most of the samples' speech is in"
+    )
 
     @field_validator("sample_ids")
     @classmethod
@@ -47,25 +58,30 @@ class ValidateSamplesRequest(BaseModel):
 
     sample_ids: list[str] = Field(min_length=1, max_length=MAX_SAMPLES)
     model_type: ModelType = ModelType.XTTS_V2
+    quality_target: QualityTarget = QualityTarget.MEDIUM
 
 
-def _usable_samples(store: Store, user_id: str, sample_ids: list[str]) -> dict[str, VoiceSample]:
-    """The requested samples if all are the caller's ready, suitable ones; else SamplesNotUsable."""
+def _usable_samples(
+    store: Store, settings: Settings, user_id: str, sample_ids: list[str], config: TrainingConfig
+) -> list[VoiceSample]:
+    """The requested samples if all can train `config`'s model type at its target; else SamplesNotUsable."""
     found = store.samples.get_many(user_id, sample_ids)
     problems: dict[str, str] = {}
     for sample_id in sample_ids:
-        sample = found.get(sample_id)
-        reason = "not found" if sample is None else sample.unusable_reason()
-        if reason:
-            problems[sample_id] = reason
+        found_problems = training_problems(
+            found.get(sample_id), config.model_type, config.quality_target, bool(settings.asr_model)
+        )
+        if found_problems:
+            problems[sample_id] = "; ".join(found_problems)
     if problems:
         raise SamplesNotUsable(problems)
-    return found
+    return [found[sample_id] for sample_id in sample_ids]
 
 
-def start_training(store: Store, settings: Settings, user_id: str, request: StartTrainingRequest) -> dict[str, Any]:
+def start_training(store: Store, settings: Settings, user_id: str, request: StartTrainingRequest) -> TrainingJobView:
     limits = quotas.limits_of(store, user_id, settings.default_plan)
-    _usable_samples(store, user_id, request.sample_ids)
+    samples = _usable_samples(store, settings, user_id, request.sample_ids, request.training_config)
+    language = infer_language(samples, request.language)
     quotas.check_voice_count(store, user_id, limits)
     quotas.check_concurrent_jobs(store, user_id, limits)
     job_id, voice_id = new_id(TRAINING_JOB_PREFIX), new_id(VOICE_PREFIX)
@@ -76,7 +92,7 @@ def start_training(store: Store, settings: Settings, user_id: str, request: Star
             user_id=user_id,
             name=request.voice_name,
             model_type=str(model_type),
-            languages=[request.language],
+            languages=[language.language],
             training_job_id=job_id,
             sample_ids=request.sample_ids,
         )
@@ -88,7 +104,9 @@ def start_training(store: Store, settings: Settings, user_id: str, request: Star
             voice_name=request.voice_name,
             sample_ids=request.sample_ids,
             config=request.training_config,
-            language=request.language,
+            language=language.language,
+            language_shares=language.shares,
+            warnings=language.warnings,
             voice_id=voice_id,
             deadline_at=utcnow() + timedelta(seconds=settings.training_job_deadline_s),
         ),
@@ -106,66 +124,89 @@ def start_training(store: Store, settings: Settings, user_id: str, request: Star
         store.voices.mark_failed(user_id, voice_id, message)
 
     job = launch(store.training, settings.training_state_machine_arn, user_id, job_id, voice_failed)
-    return public(job)
+    return TrainingJobView.of(job)
 
 
-def get_job(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
-    return public(store.training.get(user_id, job_id))
+def get_job(store: Store, user_id: str, job_id: str) -> TrainingJobView:
+    return TrainingJobView.of(store.training.get(user_id, job_id))
 
 
-def list_jobs(store: Store, user_id: str, limit: int, cursor: str | None, status: JobStatus | None) -> dict[str, Any]:
-    return page_view(store.training.list(user_id, limit=limit, cursor=cursor, status=status and str(status)))
+def list_jobs(store: Store, user_id: str, limit: int, cursor: str | None, status: JobStatus | None) -> Page[TrainingJobView]:
+    return page_of(TrainingJobView, store.training.list(user_id, limit=limit, cursor=cursor, status=status and str(status)))
 
 
-def cancel_job(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
+def cancel_job(store: Store, user_id: str, job_id: str) -> TrainingJobView:
     job = cancel(store.training, user_id, job_id)
     if job.voice_id:
         voice = store.voices.find(user_id, job.voice_id)
         if voice is not None and voice.status == VoiceStatus.TRAINING:
             store.voices.mark_failed(user_id, job.voice_id, "training cancelled")
-    return public(job)
+    return TrainingJobView.of(job)
 
 
-def suitable_samples(store: Store, user_id: str) -> dict[str, Any]:
-    samples = store.samples.list_suitable(user_id)
-    return {
-        "items": [public(s) for s in samples],
-        "total_duration_s": round(sum(s.duration_s or 0.0 for s in samples), 2),
-    }
+def suitable_samples(
+    store: Store, settings: Settings, user_id: str, model_type: ModelType, target: QualityTarget
+) -> SuitableSamples:
+    """The caller's ready samples that can train `model_type` at `target`."""
+    asr = bool(settings.asr_model)
+    samples = [s for s in store.samples.list_ready(user_id) if not training_problems(s, model_type, target, asr)]
+    return SuitableSamples(
+        items=[SampleView.of(s) for s in samples],
+        total_duration_s=round(sum(s.duration_s or 0.0 for s in samples), 2),
+        model_type=str(model_type),
+        quality_target=str(target),
+    )
 
 
-def validate_samples(store: Store, user_id: str, request: ValidateSamplesRequest) -> dict[str, Any]:
-    """Say which samples can train and whether there is enough speech, without starting anything."""
+def validate_samples(store: Store, settings: Settings, user_id: str, request: ValidateSamplesRequest) -> SamplesValidation:
+    """Say which samples can train `model_type` at `quality_target`, and whether there is enough speech,
+    without starting anything."""
     found = store.samples.get_many(user_id, request.sample_ids)
-    report, total = [], 0.0
+    report, total, usable = [], 0.0, []
     for sample_id in request.sample_ids:
         sample = found.get(sample_id)
-        reason = "not found" if sample is None else sample.unusable_reason()
-        if sample is not None and reason is None:
+        problems = training_problems(sample, request.model_type, request.quality_target, bool(settings.asr_model))
+        verdict = verdict_for(sample, request.quality_target) if sample is not None else None
+        if sample is not None and not problems:
             total += sample.duration_s or 0.0
-        report.append({"sample_id": sample_id, "usable": reason is None, "reason": reason})
+            usable.append(sample)
+        report.append(
+            SampleCheck(
+                sample_id=sample_id,
+                usable=not problems,
+                reason="; ".join(problems) or None,
+                problems=problems,
+                advice=verdict.advice if verdict else [],
+                quality_score=verdict.quality_score if verdict else None,
+            )
+        )
     recommended = RECOMMENDED_SECONDS[request.model_type]
-    warnings = []
+    language = infer_language(usable or [s for s in found.values()])
+    warnings = list(language.warnings)
     if total < recommended:
         warnings.append(f"{total:.1f} s of usable speech; {recommended:.0f} s or more is recommended for {request.model_type}")
-    return {
-        "valid": all(item["usable"] for item in report),
-        "samples": report,
-        "total_duration_s": round(total, 2),
-        "recommended_duration_s": recommended,
-        "warnings": warnings,
-    }
+    return SamplesValidation(
+        valid=all(item.usable for item in report),
+        model_type=str(request.model_type),
+        quality_target=str(request.quality_target),
+        samples=report,
+        total_duration_s=round(total, 2),
+        recommended_duration_s=recommended,
+        language=language.language,
+        language_shares=language.shares,
+        warnings=warnings,
+    )
 
 
-def stats(store: Store, user_id: str, platform: bool = False, is_admin: bool = False) -> dict[str, Any]:
+def stats(store: Store, user_id: str, platform: bool = False, is_admin: bool = False) -> TrainingStats:
     """The caller's training figures; with platform=True (admins only) the whole platform's."""
     if platform and not is_admin:
         raise Forbidden("platform-wide stats are for the admin group")
     scope = None if platform else user_id
     by_status = store.training.count_by_status(scope)
-    result: dict[str, Any] = {"scope": "platform" if platform else "user", "jobs": by_status, "total": sum(by_status.values())}
+    result = TrainingStats(scope="platform" if platform else "user", jobs=by_status, total=sum(by_status.values()))
     if not platform:
-        result["voices_owned"] = store.voices.count_owned(user_id)
-        result["suitable_samples"] = len(store.samples.list_suitable(user_id))
+        result.voices_owned = store.voices.count_owned(user_id)
+        result.suitable_samples = len(store.samples.list_suitable(user_id))
     return result
 

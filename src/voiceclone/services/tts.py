@@ -20,7 +20,15 @@ from voiceclone.domain.tts import OutputFormat, TtsJob, VoiceSettings
 from voiceclone.domain.voices import VoiceModel
 from voiceclone.services import quotas
 from voiceclone.services.launch import cancel, launch
-from voiceclone.services.views import page_view, public
+from voiceclone.services.views import (
+    AvailableModels,
+    AvailableVoice,
+    ModelInfo,
+    Page,
+    TtsJobView,
+    TtsResult,
+    page_of,
+)
 from voiceclone.store import Store
 
 # Hard cap before any plan applies (the plan's max_text_length is usually lower).
@@ -43,21 +51,20 @@ class GenerateRequest(BaseModel):
 
 
 def _voice_view(voice: VoiceModel, user_id: str) -> dict[str, Any]:
-    pricing = pricing_for(voice.model_type)
     return {
         "voice_id": voice.voice_id,
         "name": voice.name,
         "engine": voice.engine,
         "model_type": voice.model_type,
         "languages": voice.languages,
-        "visibility": str(voice.visibility),
+        "visibility": voice.visibility,
         "owned": voice.user_id == user_id,
-        "status": str(voice.status),
-        "usd_per_1k_characters": pricing.usd_per_1k_characters,
+        "status": voice.status,
+        "usd_per_1k_characters": pricing_for(voice.model_type).usd_per_1k_characters,
     }
 
 
-def generate(store: Store, settings: Settings, user_id: str, request: GenerateRequest) -> dict[str, Any]:
+def generate(store: Store, settings: Settings, user_id: str, request: GenerateRequest) -> TtsJobView:
     limits = quotas.limits_of(store, user_id, settings.default_plan)
     characters = len(request.text)
     quotas.check_text_length(characters, limits)
@@ -94,21 +101,21 @@ def generate(store: Store, settings: Settings, user_id: str, request: GenerateRe
     def refund(_message: str) -> None:
         store.users.refund_characters(user_id, job_id, characters, month)
 
-    return public(launch(store.tts, settings.tts_state_machine_arn, user_id, job_id, refund))
+    return TtsJobView.of(launch(store.tts, settings.tts_state_machine_arn, user_id, job_id, refund))
 
 
-def get_job(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
-    return public(store.tts.get(user_id, job_id))
+def get_job(store: Store, user_id: str, job_id: str) -> TtsJobView:
+    return TtsJobView.of(store.tts.get(user_id, job_id))
 
 
-def list_jobs(store: Store, user_id: str, limit: int, cursor: str | None, status: JobStatus | None) -> dict[str, Any]:
-    return page_view(store.tts.list(user_id, limit=limit, cursor=cursor, status=status and str(status)))
+def list_jobs(store: Store, user_id: str, limit: int, cursor: str | None, status: JobStatus | None) -> Page[TtsJobView]:
+    return page_of(TtsJobView, store.tts.list(user_id, limit=limit, cursor=cursor, status=status and str(status)))
 
 
-def cancel_job(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
+def cancel_job(store: Store, user_id: str, job_id: str) -> TtsJobView:
     job = cancel(store.tts, user_id, job_id)
     store.users.refund_characters(user_id, job_id, job.characters, month_key(job.created_at))
-    return public(job)
+    return TtsJobView.of(job)
 
 
 def _output_key(store: Store, settings: Settings, user_id: str, job_id: str) -> tuple[TtsJob, str]:
@@ -124,19 +131,19 @@ def _output_key(store: Store, settings: Settings, user_id: str, job_id: str) -> 
     return job, job.output_key
 
 
-def result(store: Store, settings: Settings, user_id: str, job_id: str) -> dict[str, Any]:
+def result(store: Store, settings: Settings, user_id: str, job_id: str) -> TtsResult:
     job, key = _output_key(store, settings, user_id, job_id)
-    return {
-        "job_id": job.job_id,
-        "status": str(job.status),
-        "output_format": str(job.output_format),
-        "download_url": download_url(store, settings, user_id, job_id, job_and_key=(job, key)),
-        "expires_in": settings.download_url_expiry_s,
-        "duration_s": job.actual_duration_s,
-        "cost_usd": job.actual_cost_usd if job.actual_cost_usd is not None else job.estimated_cost_usd,
-        "quality_score": job.quality_score,
-        "characters": job.characters,
-    }
+    return TtsResult(
+        job_id=job.job_id,
+        status=job.status,
+        output_format=job.output_format,
+        download_url=download_url(store, settings, user_id, job_id, job_and_key=(job, key)),
+        expires_in=settings.download_url_expiry_s,
+        duration_s=job.actual_duration_s,
+        cost_usd=job.actual_cost_usd if job.actual_cost_usd is not None else job.estimated_cost_usd,
+        quality_score=job.quality_score,
+        characters=job.characters,
+    )
 
 
 def download_url(
@@ -147,17 +154,20 @@ def download_url(
     return blobs.presign_download(settings, settings.outputs_bucket, key, filename=filename)
 
 
-def available_models(store: Store, user_id: str) -> dict[str, Any]:
+def available_models(store: Store, user_id: str) -> AvailableModels:
     voices = store.voices.list_available(user_id)
-    return {
-        "voices": [_voice_view(v, user_id) for v in voices],
-        "engines": [p.model_dump() for p in PRICING.values()],
-    }
+    return AvailableModels(
+        voices=[AvailableVoice(**_voice_view(v, user_id)) for v in voices], engines=list(PRICING.values())
+    )
 
 
-def model_info(store: Store, user_id: str, model_id: str) -> dict[str, Any]:
+def model_info(store: Store, user_id: str, model_id: str) -> ModelInfo:
     voice = store.voices.find_visible(user_id, model_id)
     if voice is None:
         raise NotFound("voice", model_id)
-    return {**_voice_view(voice, user_id), "pricing": pricing_for(voice.model_type).model_dump(),
-            "created_at": voice.created_at.isoformat(), "quality_report": voice.quality_report}
+    return ModelInfo(
+        **_voice_view(voice, user_id),
+        pricing=pricing_for(voice.model_type),
+        created_at=voice.created_at,
+        quality_report=voice.quality_report,
+    )

@@ -1,15 +1,265 @@
-"""What the API shows of stored records (internal bookkeeping left out)."""
+"""What the API shows: one output model per resource, separate from the stored records.
+
+A view declares the fields a client sees; everything else a record holds (S3 keys, execution ARNs,
+deadlines, admission tickets, the owner's id) stays inside. `ViewModel.of(record)` builds a view
+from a record (or any object with those attributes).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
+
+from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.pricing import EnginePricing
+from voiceclone.domain.samples import SampleQuality, SampleStatus
+from voiceclone.domain.training import TrainingConfig
+from voiceclone.domain.tts import OutputFormat, VoiceSettings
+from voiceclone.domain.users import PlanLimits, UsageTotals
+from voiceclone.domain.voices import Visibility, VoiceStatus
+
+V = TypeVar("V", bound="ViewModel")
 
 
-def public(record: BaseModel, *, exclude: set[str] | None = None) -> dict[str, Any]:
-    return record.model_dump(mode="json", exclude=exclude)
+class ViewModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, record: Any, **extra: Any) -> Self:
+        view = cls.model_validate(record, from_attributes=True)
+        return view.model_copy(update=extra) if extra else view
 
 
-def page_view(page, **extra: Any) -> dict[str, Any]:
-    return {"items": [public(item) for item in page.items], "next_cursor": page.next_cursor, **extra}
+class Page(BaseModel, Generic[V]):
+    items: list[V]
+    next_cursor: str | None = Field(default=None, description="pass as ?cursor= for the next page; null on the last")
+
+
+def page_of(view: type[V], page: Any) -> Page[V]:
+    return Page[view](items=[view.of(item) for item in page.items], next_cursor=page.next_cursor)
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["validation_error"])
+    message: str = Field(examples=["body.text: String should have at least 1 character"])
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a stable code and a readable message."""
+
+    error: ErrorDetail
+
+
+# --- samples ---------------------------------------------------------------------------------------
+
+
+class SampleView(ViewModel):
+    sample_id: str
+    name: str
+    filename: str
+    content_type: str
+    status: SampleStatus
+    language: str | None = None
+    transcript: str | None = None
+    duration_s: float | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    format: str | None = None
+    size_bytes: int | None = None
+    quality: SampleQuality | None = None
+    suitable_for_training: bool = Field(description="at the default quality target (medium)")
+    reasons: list[str] = Field(description="what blocks training, each with what to do")
+    created_at: datetime
+    updated_at: datetime
+
+
+class UploadForm(BaseModel):
+    url: str = Field(description="POST a multipart form here: every field below, then the file as `file`")
+    fields: dict[str, str]
+    max_bytes: int
+    expires_in: int = Field(description="seconds the form stays valid")
+
+
+class CreatedSample(BaseModel):
+    sample: SampleView
+    upload: UploadForm
+
+
+# --- training --------------------------------------------------------------------------------------
+
+
+class TrainingJobView(ViewModel):
+    job_id: str
+    voice_name: str
+    sample_ids: list[str]
+    config: TrainingConfig
+    language: str
+    language_shares: dict[str, float] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+    status: JobStatus
+    progress: float
+    stage: str | None = None
+    voice_id: str | None = None
+    result_model_id: str | None = None
+    error_message: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class SuitableSamples(BaseModel):
+    items: list[SampleView]
+    total_duration_s: float
+    model_type: str
+    quality_target: str
+
+
+class SampleCheck(BaseModel):
+    sample_id: str
+    usable: bool
+    reason: str | None = Field(description="the problems joined; null when usable")
+    problems: list[str]
+    advice: list[str]
+    quality_score: float | None
+
+
+class SamplesValidation(BaseModel):
+    valid: bool
+    model_type: str
+    quality_target: str
+    samples: list[SampleCheck]
+    total_duration_s: float
+    recommended_duration_s: float
+    language: str = Field(description="the language a voice trained on the usable samples would speak")
+    language_shares: dict[str, float]
+    warnings: list[str]
+
+
+class TrainingStats(BaseModel):
+    scope: str
+    jobs: dict[str, int]
+    total: int
+    voices_owned: int | None = None
+    suitable_samples: int | None = None
+
+
+# --- voices ----------------------------------------------------------------------------------------
+
+
+class VoiceView(ViewModel):
+    voice_id: str
+    name: str
+    engine: str
+    model_type: str
+    status: VoiceStatus
+    visibility: Visibility
+    languages: list[str]
+    quality_report: dict[str, Any] | None = None
+    owned: bool = True
+    training_job_id: str | None = Field(default=None, description="only for your own voices")
+    sample_ids: list[str] | None = Field(default=None, description="only for your own voices")
+    error_message: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def for_user(cls, voice: Any, user_id: str) -> VoiceView:
+        view = cls.of(voice, owned=voice.user_id == user_id)
+        if view.owned:
+            return view
+        return view.model_copy(update={"training_job_id": None, "sample_ids": None, "error_message": None})
+
+
+# --- tts -------------------------------------------------------------------------------------------
+
+
+class TtsJobView(ViewModel):
+    job_id: str
+    voice_model_id: str
+    engine: str
+    text: str
+    characters: int
+    language: str
+    output_format: OutputFormat
+    voice_settings: VoiceSettings
+    status: JobStatus
+    progress: float
+    stage: str | None = None
+    estimated_duration_s: float | None = None
+    estimated_cost_usd: float | None = None
+    actual_duration_s: float | None = None
+    actual_cost_usd: float | None = None
+    quality_score: float | None = None
+    output_expired: bool = False
+    error_message: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class TtsResult(BaseModel):
+    job_id: str
+    status: JobStatus
+    output_format: OutputFormat
+    download_url: str
+    expires_in: int
+    duration_s: float | None
+    cost_usd: float | None
+    quality_score: float | None
+    characters: int
+
+
+class AvailableVoice(BaseModel):
+    voice_id: str
+    name: str
+    engine: str
+    model_type: str
+    languages: list[str]
+    visibility: Visibility
+    owned: bool
+    status: VoiceStatus
+    usd_per_1k_characters: float
+
+
+class AvailableModels(BaseModel):
+    voices: list[AvailableVoice]
+    engines: list[EnginePricing]
+
+
+class ModelInfo(AvailableVoice):
+    pricing: EnginePricing
+    created_at: datetime
+    quality_report: dict[str, Any] | None = None
+
+
+# --- account ---------------------------------------------------------------------------------------
+
+
+class UsageView(BaseModel):
+    month: str
+    characters: int
+    characters_remaining: int
+    tts_jobs: int
+    voices: int
+    active_jobs: int
+
+
+class AccountView(BaseModel):
+    user_id: str
+    plan: str
+    limits: PlanLimits
+    usage: UsageView
+    totals: UsageTotals
+    created_at: datetime
+
+
+class PlatformStats(BaseModel):
+    users: int
+    training_jobs: dict[str, int]
+    tts_jobs: dict[str, int]
+    voices: int
+    samples: int

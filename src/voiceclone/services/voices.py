@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from voiceclone import blobs
 from voiceclone.config import Settings
 from voiceclone.domain.errors import NotFound
 from voiceclone.domain.voices import Visibility, VoiceStatus
-from voiceclone.services.views import page_view, public
+from voiceclone.services.views import Page, VoiceView
 from voiceclone.store import Store
 
 
@@ -27,21 +25,34 @@ class UpdateVoiceRequest(BaseModel):
         return self
 
 
-def list_voices(store: Store, user_id: str, limit: int, cursor: str | None, status: VoiceStatus | None) -> dict[str, Any]:
-    return page_view(store.voices.list(user_id, limit=limit, cursor=cursor, status=status and str(status)))
+def list_voices(
+    store: Store,
+    user_id: str,
+    limit: int,
+    cursor: str | None,
+    status: VoiceStatus | None,
+    visibility: Visibility | None = None,
+) -> Page[VoiceView]:
+    """Your voices; with visibility=public, every public voice (yours and others'), ready to speak."""
+    if visibility == Visibility.PUBLIC:
+        page = store.voices.list_public(limit=limit, cursor=cursor)
+    else:
+        page = store.voices.list(
+            user_id, limit=limit, cursor=cursor, status=status and str(status), visibility=visibility and str(visibility)
+        )
+    return Page[VoiceView](items=[VoiceView.for_user(v, user_id) for v in page.items], next_cursor=page.next_cursor)
 
 
-def get_voice(store: Store, user_id: str, voice_id: str) -> dict[str, Any]:
+def get_voice(store: Store, user_id: str, voice_id: str) -> VoiceView:
     voice = store.voices.find_visible(user_id, voice_id)
     if voice is None:
         raise NotFound("voice", voice_id)
-    if voice.user_id != user_id:  # someone else's public voice: no internals
-        return public(voice, exclude={"artifact_keys", "sample_ids", "training_job_id", "user_id"})
-    return public(voice)
+    return VoiceView.for_user(voice, user_id)
 
 
-def update_voice(store: Store, user_id: str, voice_id: str, request: UpdateVoiceRequest) -> dict[str, Any]:
-    return public(store.voices.update(user_id, voice_id, name=request.name, visibility=request.visibility))
+def update_voice(store: Store, user_id: str, voice_id: str, request: UpdateVoiceRequest) -> VoiceView:
+    voice = store.voices.update(user_id, voice_id, name=request.name, visibility=request.visibility)
+    return VoiceView.for_user(voice, user_id)
 
 
 def delete_voice(store: Store, settings: Settings, user_id: str, voice_id: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -34,7 +34,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         if not isinstance(object_id, str) or moment.tzinfo is None:
             raise ValueError("not a cursor of ours")
         # Dates near year 1 or 9999 overflow when converted to UTC (and BSON dates): not ours either.
-        return moment.astimezone(timezone.utc), object_id
+        return moment.astimezone(UTC), object_id
     except (ValueError, TypeError, OverflowError, UnicodeDecodeError) as exc:
         raise InvalidInput("cursor is not valid: pass the next_cursor of a previous page") from exc
 

@@ -35,6 +35,19 @@ class SampleRepository(Repository[VoiceSample]):
         docs = self.collection.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
         return [self._from_doc(d) for d in docs]
 
+    def list_ready(self, user_id: str, limit: int = 500) -> list[VoiceSample]:
+        """Ready samples, suitable at the default target or not (another target may take them)."""
+        query = {"user_id": user_id, "status": str(SampleStatus.READY)}
+        docs = self.collection.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
+        return [self._from_doc(d) for d in docs]
+
+    def update_text(self, user_id: str, sample_id: str, fields: dict[str, Any]) -> VoiceSample:
+        """Set what the user says about the recording (transcript, language) and what depends on it."""
+        updated = self._update(self._scoped(user_id, sample_id), fields)
+        if updated is None:
+            raise NotFound(self.kind, sample_id)
+        return updated
+
     def mark_analyzing(self, user_id: str, sample_id: str) -> VoiceSample:
         """The upload arrived: uploading (or a retried analyzing) -> analyzing."""
         allowed = [str(SampleStatus.UPLOADING), str(SampleStatus.ANALYZING)]

@@ -51,10 +51,29 @@ class VoiceRepository(Repository[VoiceModel]):
             raise Conflict(f"voice '{voice_id}' is {voice.status}, not ready")
         return voice
 
-    def list(self, user_id: str, *, limit: int = 20, cursor: str | None = None, status: str | None = None):
+    def list(
+        self,
+        user_id: str,
+        *,
+        limit: int = 20,
+        cursor: str | None = None,
+        status: str | None = None,
+        visibility: str | None = None,
+    ):
         query: dict[str, Any] = {"user_id": user_id, "status": status or {"$ne": _DELETED}}
+        if visibility:
+            query["visibility"] = visibility
         docs, next_cursor = find_page(self.collection, query, limit, cursor)
         return Page[VoiceModel](items=[self._from_doc(d) for d in docs], next_cursor=next_cursor)
+
+    def list_public(self, *, limit: int = 20, cursor: str | None = None):
+        """Every user's public, ready voices, newest first (the only query that is not one user's)."""
+        query = {"visibility": str(Visibility.PUBLIC), "status": str(VoiceStatus.READY)}
+        docs, next_cursor = find_page(self.collection, query, limit, cursor)
+        return Page[VoiceModel](items=[self._from_doc(d) for d in docs], next_cursor=next_cursor)
+
+    def count_not_deleted(self) -> int:
+        return self.collection.count_documents({"status": {"$ne": _DELETED}})
 
     def list_available(self, user_id: str, limit: int = 200) -> list[VoiceModel]:
         query = {

@@ -126,7 +126,10 @@ def store(settings):
 # --- records made directly through the store (analysis and training belong to other parts) ---
 
 
-def make_ready_sample(store, user_id: str, duration_s: float = 12.0, suitable: bool = True) -> str:
+def make_ready_sample(
+    store, user_id: str, duration_s: float = 12.0, suitable: bool = True, transcript: str | None = "A short sentence.",
+    language: str | None = "en",
+) -> str:
     from voiceclone.domain.ids import SAMPLE_PREFIX, new_id
     from voiceclone.domain.samples import SampleStatus, VoiceSample
 
@@ -139,6 +142,8 @@ def make_ready_sample(store, user_id: str, duration_s: float = 12.0, suitable: b
             filename="clip.wav",
             content_type="audio/wav",
             s3_key=f"raw/{user_id}/{sample_id}/clip.wav",
+            transcript=transcript,
+            language=language,
         )
     )
     store.samples.mark_analyzing(user_id, sample_id)

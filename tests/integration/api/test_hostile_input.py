@@ -83,8 +83,8 @@ def test_deeply_nested_json_is_400(api, path):
 
 def test_body_that_is_not_utf8_is_400(api):
     event_body = base64.b64encode(b'{"name": "\xff\xfe"}').decode()
-    from tests.integration.api.conftest import FakeLambdaContext, http_event
     from functions.api import samples
+    from tests.integration.api.conftest import FakeLambdaContext, http_event
 
     event = http_event("POST", "/api/samples", body=event_body)
     event["isBase64Encoded"] = True

@@ -32,7 +32,9 @@ def test_generate_records_pending_job_with_estimate_and_charges(api, store, voic
     assert job["characters"] == len("Hello from my cloned voice.")
     assert job["estimated_cost_usd"] > 0 and job["estimated_duration_s"] > 0
     assert job["engine"] == "xtts_v2"
-    execution = aws.client("stepfunctions").describe_execution(executionArn=job["execution_arn"])
+    assert "execution_arn" not in job and "output_key" not in job
+    stored = store.tts.get("alice", job["job_id"])
+    execution = aws.client("stepfunctions").describe_execution(executionArn=stored.execution_arn)
     assert execution["name"] == job["job_id"]
     usage = api.get("/api/me").json["usage"]
     assert usage["characters"] == job["characters"] and usage["tts_jobs"] == 1

@@ -124,5 +124,5 @@ def test_ctrl_c_stops_cleanly_and_a_restart_keeps_records_uploads_and_tokens(tmp
                           aws_access_key_id="testing", aws_secret_access_key="testing")
         from voiceclone.config import Settings
 
-        body = s3.get_object(Bucket=Settings().samples_bucket, Key=sample["s3_key"])["Body"].read()
+        body = s3.get_object(Bucket=Settings().samples_bucket, Key=upload["fields"]["key"])["Body"].read()
         assert body == b"RIFF-audio-bytes"

@@ -77,7 +77,7 @@ def test_a_deleted_raw_upload_removes_its_sample_and_uploads_are_still_analysed(
     # The samples bucket now carries two routes: uploads still reach analyze-sample.
     assert wait_for(lambda: httpx.get(one_sample, headers=headers).json().get("status") == "rejected")
 
-    stack.client("s3").delete_object(Bucket=stack.settings.samples_bucket, Key=sample["s3_key"])
+    stack.client("s3").delete_object(Bucket=stack.settings.samples_bucket, Key=upload["fields"]["key"])
 
     assert wait_for(lambda: httpx.get(one_sample, headers=headers).status_code == 404), "cleanup never ran"
     assert httpx.get(one_sample, headers=headers).json()["error"]["code"] == "not_found"

@@ -33,5 +33,5 @@ def test_in_process_stack_restarts_with_its_data_and_restores_the_environment(tm
         listed = httpx.get(f"{stack.url}/api/samples", headers=headers)
         assert listed.status_code == 200
         assert [item["sample_id"] for item in listed.json()["items"]] == [sample["sample_id"]]
-        body = stack.client("s3").get_object(Bucket=get_settings().samples_bucket, Key=sample["s3_key"])["Body"]
+        body = stack.client("s3").get_object(Bucket=get_settings().samples_bucket, Key=upload["fields"]["key"])["Body"]
         assert body.read() == b"not really audio"
