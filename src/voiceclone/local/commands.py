@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import signal
+import sys
 import threading
 from pathlib import Path
 
 DEFAULT_PORT = 8000
 DEMO_USER = "demo"
 DEMO_TOKEN_TTL_S = 24 * 3600
+DEMO_TOKEN_FILE = "demo-token"
+
+logger = logging.getLogger(__name__)
 
 
 def add_command(subparsers: argparse._SubParsersAction) -> None:
@@ -50,39 +55,92 @@ def print_token(args: argparse.Namespace) -> int:
 
 
 def run_platform(args: argparse.Namespace) -> int:
-    from voiceclone.local.stack import LocalConfig, LocalStack
+    """Refuse when another run holds the data folder or port; else serve until Ctrl-C / SIGTERM."""
+    from voiceclone.local.run_lock import AlreadyRunning, PortInUse, RunLock
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("werkzeug", "botocore", "urllib3", "secantus"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    data_dir = _data_dir(args.data_dir).resolve()
+    lock = RunLock(data_dir, args.host)
+    try:
+        lock.acquire(args.port)
+    except (AlreadyRunning, PortInUse) as refusal:
+        print(f"voiceclone: {refusal}", file=sys.stderr, flush=True)
+        return 1
+    try:
+        return _serve(args, data_dir, lock)
+    finally:
+        lock.release()
+
+
+def _serve(args: argparse.Namespace, data_dir: Path, lock) -> int:
+    from voiceclone.local import console
+
+    log_path = console.quiet_output(data_dir)  # before the stack's imports make their loggers
+    console.say(f"voiceclone: starting (data in {data_dir}, logs in {log_path})")
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    stack = LocalStack(LocalConfig(data_dir=_data_dir(args.data_dir), host=args.host, port=args.port,
-                                   run_demo=not args.no_demo))
-    stack.start()
+    from voiceclone.local.stack import LocalConfig, LocalStack
+
+    # The demo starts after the banner (not from the stack), so its lines follow the banner's.
+    stack = LocalStack(LocalConfig(data_dir=data_dir, host=args.host, port=args.port, run_demo=False))
     try:
-        _print_banner(stack)
+        stack.start()
+    except Exception as error:
+        logger.exception("the platform could not start")
+        console.say(f"voiceclone: could not start: {error} (details in {log_path})")
+        return 1
+    try:
+        lock.record_port(int(stack.url.rsplit(":", 1)[1]))
+        _print_banner(stack, _write_demo_token(stack), log_path, args)
+        if not args.no_demo:
+            threading.Thread(target=_run_demo, args=(stack, stopping), name="demo", daemon=True).start()
         stopping.wait()
-        print("stopping...", flush=True)
+        console.say("stopping...")
     finally:
         stack.stop()
-    print("stopped", flush=True)
+    console.say("stopped")
     return 0
 
 
-def _print_banner(stack) -> None:
-    assert stack.aws is not None and stack.database is not None
+def _run_demo(stack, stopping: threading.Event) -> None:
+    from voiceclone.local.demo import run_demo
+
+    try:
+        run_demo(stack, stopping)
+    except Exception:
+        logger.exception("the demo failed; the platform keeps serving")
+
+
+def _write_demo_token(stack) -> Path:
+    """The demo user's token in a file only its owner reads: the console shows where, not the token."""
+    path = stack.data_dir / DEMO_TOKEN_FILE
     token = stack.issue_token(DEMO_USER, ttl=DEMO_TOKEN_TTL_S)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(token + "\n")
+    return path
+
+
+def _token_command(args: argparse.Namespace) -> str:
+    """How the person at the terminal gets a token for another user of this data folder."""
+    program = sys.argv[0] if Path(sys.argv[0]).name == "voiceclone" else "voiceclone"
+    command = [program, "token", "--user", "alice"]
+    if args.data_dir is not None:
+        command += ["--data-dir", str(args.data_dir)]
+    return shlex.join(command)
+
+
+def _print_banner(stack, token_file: Path, log_path: Path, args: argparse.Namespace) -> None:
+    from voiceclone.local.console import say
+
+    assert stack.aws is not None and stack.database is not None
     lines = [
         f"voiceclone ready on {stack.url}",
         f"  Swagger UI:   {stack.url}/api/docs",
-        f"  JWKS:         {stack.url}/.well-known/jwks.json",
-        f"  S3/SQS/SFN:   {stack.aws.endpoint_url} (moto; presigned upload/download URLs point here)",
-        f"  MongoDB:      {stack.database.uri} (SecantusDB, data in {stack.data_dir / 'db'})",
-        f"  demo user token ({DEMO_USER}, valid 24 h):",
-        f"    export TOKEN={token}",
-        "  another user: .venv/bin/voiceclone token --user alice",
+        f"  demo token:   export TOKEN=$(cat {shlex.quote(str(token_file))})   (user {DEMO_USER}, valid 24 h)",
+        f"  other users:  export TOKEN=$({_token_command(args)})",
+        f"  logs:         {log_path} (JSON lines)",
+        f"  S3/SQS/SFN:   {stack.aws.endpoint_url} (moto)   MongoDB: {stack.database.uri} (SecantusDB)",
         "  Ctrl-C stops.",
     ]
-    print("\n".join(lines), flush=True)
+    say("\n".join(lines))

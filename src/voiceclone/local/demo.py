@@ -1,10 +1,14 @@
-"""The `make run` demo: what a user does, over HTTP against the local gateway, once at start.
+"""The `make run` demo: what a user does, over HTTP against the local gateway, once per data folder.
 
 Uploads real speech (LibriVox utterances from the Debian speech cache that `make speech` fetches, or
 espeak-ng when that is all there is) through presigned POSTs, waits for analysis, trains an instant
-voice, speaks a sentence as MP3, downloads it through the presigned link into out/, and prints where
-the file is and how long each stage took. `run_demo(stack)` is the LocalStack hook; it never stops
-the platform: a failed demo is reported and the API keeps serving.
+voice, speaks a sentence as MP3, downloads it through the presigned link into out/, and says where
+the file is and how long each step took: one console line per step, job progress into the log.
+
+It runs once per data folder: when the demo user already has its ready voice, the demo only says so;
+samples a stopped demo left ready are used again rather than uploaded twice (so restarts never run
+into the plan's voice limit). `run_demo(stack)` is the LocalStack hook; it never stops the platform:
+a failed demo is reported and the API keeps serving.
 """
 
 from __future__ import annotations
@@ -15,15 +19,19 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voiceclone.local.console import say
+
 logger = logging.getLogger(__name__)
 
 DEMO_USER = "demo"
+DEMO_VOICE_NAME = "Demo voice"
 DEMO_TEXT = "Hello! This is my cloned voice, speaking on a platform that runs entirely on this machine."
 OUT_DIR = Path("out")
 SPEECH_CACHE = Path(os.environ.get("VOICECLONE_SPEECH_CACHE", ".cache/speech"))
@@ -37,6 +45,7 @@ SAMPLES = 3
 POLL_S = 0.5
 TIMEOUT_S = 900
 ENDED = {"completed", "failed", "cancelled"}
+STEPS = 5
 
 
 @dataclass(frozen=True)
@@ -68,12 +77,17 @@ def demo_speech(count: int = SAMPLES) -> list[SpeechFile]:
     return speech
 
 
+class DemoStopped(Exception):
+    """The platform is stopping: the demo ends without a report."""
+
+
 @dataclass
 class DemoClient:
     """A user of the HTTP API: bearer token, JSON in and out, errors raised with the API's message."""
 
     base_url: str
     token: str
+    stopping: threading.Event = field(default_factory=threading.Event)
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -100,56 +114,82 @@ class DemoClient:
         return created["sample"]["sample_id"]
 
     def wait(self, path: str, done: Callable[[dict], bool], show: Callable[[dict], str]) -> dict:
-        """Poll `path` until `done`; print a line whenever what `show` says changes."""
+        """Poll `path` until `done`; log a line whenever what `show` says changes."""
         deadline, last = time.monotonic() + TIMEOUT_S, None
         while True:
             record = self.call("GET", path)
             line = show(record)
             if line != last:
-                print(f"  {line}", flush=True)
+                logger.info("demo: %s", line)
                 last = line
             if done(record):
                 return record
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{path} did not finish within {TIMEOUT_S} s")
-            time.sleep(POLL_S)
+            if self.stopping.wait(POLL_S):
+                raise DemoStopped
 
-    def stage(self, name: str, work: Callable[[], Any]) -> Any:
-        print(f"- {name}", flush=True)
+    def step(self, number: int, name: str, work: Callable[[], Any], outcome: Callable[[Any], str]) -> Any:
+        """One console line per step: its name, then how it ended and how long it took."""
         started = time.perf_counter()
         result = work()
-        self.timings[name] = time.perf_counter() - started
+        self.timings[name] = seconds = time.perf_counter() - started
+        say(f"demo: {number}/{STEPS} {name}: {outcome(result)} ({seconds:.1f} s)")
         return result
 
 
 def _job_line(job: dict) -> str:
-    line = f"{job['status']}: {job.get('stage') or '-'} {job.get('progress', 0) * 100:.0f}%"
+    line = f"{job['job_id']} {job['status']}: {job.get('stage') or '-'} {job.get('progress', 0) * 100:.0f}%"
     return f"{line} ({job['error_message']})" if job.get("error_message") else line
 
 
-def run_user_journey(base_url: str, token: str, out_dir: Path = OUT_DIR) -> Path:
+def find_demo_voice(client: DemoClient) -> dict | None:
+    """The demo user's ready voice from an earlier run in this data folder, if there is one."""
+    voices = client.call("GET", "/api/voices?status=ready&limit=100")["items"]
+    return next((voice for voice in voices if voice.get("name") == DEMO_VOICE_NAME), None)
+
+
+def reusable_samples(client: DemoClient, speech: list[SpeechFile]) -> list[str]:
+    """Samples of the demo's speech that an earlier, unfinished demo left ready and suitable."""
+    names = {item.path.stem for item in speech}
+    samples = client.call("GET", "/api/samples?status=ready&limit=100")["items"]
+    return [s["sample_id"] for s in samples if s.get("name") in names and s.get("suitable_for_training")]
+
+
+def latest_demo_speech(out_dir: Path) -> Path | None:
+    files = sorted(out_dir.glob("demo_*.mp3"), key=lambda path: path.stat().st_mtime)
+    return files[-1].resolve() if files else None
+
+
+def run_user_journey(base_url: str, token: str, out_dir: Path = OUT_DIR,
+                     stopping: threading.Event | None = None) -> Path:
     """The whole journey; returns the downloaded MP3. Raises RuntimeError with the API's message."""
     import requests
 
-    client = DemoClient(base_url, token)
+    client = DemoClient(base_url, token, stopping or threading.Event())
     speech = demo_speech()
-    sample_ids = client.stage("upload samples", lambda: [client.upload_sample(s) for s in speech])
+
+    def upload() -> list[str]:
+        return reusable_samples(client, speech) or [client.upload_sample(item) for item in speech]
+
+    sample_ids = client.step(1, "upload samples", upload, lambda ids: f"{len(ids)} samples")
 
     def analysed() -> list[dict]:
         return [client.wait(f"/api/samples/{sample_id}", lambda s: s["status"] in ("ready", "rejected"),
                             lambda s: f"{s['sample_id']}: {s['status']}") for sample_id in sample_ids]
 
-    samples = client.stage("wait for analysis", analysed)
+    samples = client.step(2, "analysis", analysed,
+                          lambda found: f"{sum(s['status'] == 'ready' for s in found)} of {len(found)} ready")
     usable = [s["sample_id"] for s in samples if s["status"] == "ready" and s.get("suitable_for_training")]
     if not usable:
         raise RuntimeError(f"no sample was suitable for training: {[s.get('reasons') for s in samples]}")
 
     def train() -> dict:
         job = client.call("POST", "/api/training/start", json={
-            "voice_name": "Demo voice", "sample_ids": usable, "training_config": {"model_type": "xtts_v2_instant"}})
+            "voice_name": DEMO_VOICE_NAME, "sample_ids": usable, "training_config": {"model_type": "xtts_v2_instant"}})
         return client.wait(f"/api/training/job/{job['job_id']}", lambda j: j["status"] in ENDED, _job_line)
 
-    trained = client.stage("train an instant voice", train)
+    trained = client.step(3, "train an instant voice", train, lambda job: job["status"])
     if trained["status"] != "completed":
         raise RuntimeError(f"training {trained['status']}: {trained.get('error_message')}")
 
@@ -158,7 +198,7 @@ def run_user_journey(base_url: str, token: str, out_dir: Path = OUT_DIR) -> Path
             "text": DEMO_TEXT, "voice_model_id": trained["result_model_id"], "output_format": "mp3"})
         return client.wait(f"/api/tts/job/{job['job_id']}", lambda j: j["status"] in ENDED, _job_line)
 
-    spoken = client.stage("speak a sentence", speak)
+    spoken = client.step(4, "speak a sentence", speak, lambda job: job["status"])
     if spoken["status"] != "completed":
         raise RuntimeError(f"speech {spoken['status']}: {spoken.get('error_message')}")
 
@@ -171,22 +211,36 @@ def run_user_journey(base_url: str, token: str, out_dir: Path = OUT_DIR) -> Path
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / f"demo_{spoken['job_id']}.mp3"
         target.write_bytes(audio.content)
-        return target
+        return target.resolve()
 
-    path = client.stage("download the MP3", download)
-    print(f"demo: wrote {path.resolve()} ({spoken.get('actual_duration_s')} s of audio)")
-    print("demo timings: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in client.timings.items()))
-    return path
+    client.step(5, "download the MP3", download,
+                lambda path: f"{path} ({spoken.get('actual_duration_s')} s of audio)")
+    logger.info("demo timings: %s", ", ".join(f"{name} {seconds:.1f} s" for name, seconds in client.timings.items()))
+    return out_dir.resolve() / f"demo_{spoken['job_id']}.mp3"
 
 
-def run_demo(stack: Any) -> Path | None:
-    """LocalStack hook: run the journey as the demo user; report a failure, keep the platform up."""
+def run_demo(stack: Any, stopping: threading.Event | None = None, out_dir: Path = OUT_DIR) -> Path | None:
+    """LocalStack hook: run the journey as the demo user unless it ran in this data folder before;
+    report a failure, keep the platform up. Returns the demo's MP3 (None when it failed)."""
     if os.environ.get("VOICECLONE_SKIP_DEMO"):
         return None
-    print(f"demo: user '{DEMO_USER}' against {stack.url}", flush=True)
     try:
-        return run_user_journey(stack.url, stack.issue_token(DEMO_USER))
+        client = DemoClient(stack.url, stack.issue_token(DEMO_USER))
+        voice = find_demo_voice(client)
+        if voice is not None:
+            speech = latest_demo_speech(out_dir)
+            said = f", its speech in {speech}" if speech else ""
+            say(f"demo: already done in this data folder (voice {voice['voice_id']}{said}); "
+                "delete that voice to run it again")
+            return speech
+        say(f"demo: as user '{DEMO_USER}': upload speech, train an instant voice, speak a sentence into "
+            f"{out_dir.resolve()}/")
+        return run_user_journey(stack.url, stack.issue_token(DEMO_USER), out_dir, stopping)
+    except DemoStopped:
+        return None
     except (RuntimeError, OSError, subprocess.SubprocessError, KeyError, ValueError) as error:  # report, keep serving
+        if stopping is not None and stopping.is_set():
+            return None
         logger.error("demo failed: %s", error)
-        print(f"demo failed: {error}", flush=True)
+        say(f"demo failed: {error}")
         return None

@@ -14,7 +14,7 @@ from typing import Self
 
 READY = re.compile(r"ready on (http://\S+)")
 MOTO = re.compile(r"S3/SQS/SFN:\s+(http://\S+)")
-TOKEN = re.compile(r"export TOKEN=(\S+)")
+TOKEN_FILE = re.compile(r"export TOKEN=\$\(cat (\S+)\)")  # the banner says where the demo token is
 VOICECLONE = Path(sys.executable).with_name("voiceclone")
 
 
@@ -49,9 +49,11 @@ class RunningPlatform:
         assert self._process is not None and self._process.stdout is not None
         for line in self._process.stdout:
             self.output.append(line)
-            for pattern, attribute in ((READY, "url"), (MOTO, "aws_url"), (TOKEN, "demo_token")):
+            for pattern, attribute in ((READY, "url"), (MOTO, "aws_url")):
                 if match := pattern.search(line):
                     setattr(self, attribute, match.group(1))
+            if match := TOKEN_FILE.search(line):
+                self.demo_token = Path(match.group(1)).read_text().strip()
             if self.demo_token:
                 self._ready.set()
         self._ready.set()
