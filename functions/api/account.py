@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from functions.api.common import current_user_id, errors, is_admin, make_app
+from functions.api.common import current_user_id, errors, is_admin, make_app, success
 from voiceclone.config import get_settings
 from voiceclone.services import account
 from voiceclone.services.views import AccountView, PlatformStats
@@ -15,13 +15,21 @@ from voiceclone.store import get_store
 router = Router()
 
 
-@router.get("/api/me", tags=["account"], summary="Your plan, limits and usage this month", responses=errors())
+@router.get(
+    "/api/me",
+    tags=["account"],
+    summary="Your plan, limits and usage this month",
+    responses={**success(200, "OK", AccountView), **errors()},
+)
 def me() -> AccountView:
     return account.me(get_store(), get_settings(), current_user_id(router))
 
 
 @router.get(
-    "/api/admin/stats", tags=["account"], summary="Platform-wide figures (admin group only)", responses=errors(403)
+    "/api/admin/stats",
+    tags=["account"],
+    summary="Platform-wide figures (admin group only)",
+    responses={**success(200, "OK", PlatformStats), **errors(403)},
 )
 def platform_stats() -> PlatformStats:
     current_user_id(router)

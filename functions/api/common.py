@@ -22,7 +22,9 @@ ADMIN_GROUP = "admin"
 GROUPS_CLAIM = "cognito:groups"
 
 
-def error_response(status_code: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     return Response(
         status_code=status_code,
         content_type=content_types.APPLICATION_JSON,
@@ -35,7 +37,9 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
     """'body.text: String should have at least 1 character; query.limit: ...'"""
     parts = []
     for error in errors[:10]:
-        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body" or len(error["loc"]) == 1)
+        location = ".".join(
+            str(part) for part in error.get("loc", ()) if part != "body" or len(error["loc"]) == 1
+        )
         parts.append(f"{location or 'body'}: {error.get('msg', 'invalid')}")
     return "; ".join(parts) or "request is not valid"
 
@@ -82,7 +86,9 @@ def make_app(router: Router) -> APIGatewayHttpResolver:
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
         logger.exception("unhandled error")
-        return error_response(500, "internal_error", "something went wrong on our side; the request may be retried")
+        return error_response(
+            500, "internal_error", "something went wrong on our side; the request may be retried"
+        )
 
     return app
 
@@ -106,7 +112,10 @@ def errors(*statuses: int, body: bool = False) -> dict[int, dict[str, Any]]:
     """OpenAPI `responses` for the errors a route can answer: 401 and 429 always, 400/413/415/422 with a body."""
     wanted = sorted({401, 429, *statuses, *(BODY_ERRORS if body else ())})
     return {
-        status: {"description": ERROR_DESCRIPTIONS[status], "content": {"application/json": {"model": ErrorBody}}}
+        status: {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"model": ErrorBody}},
+        }
         for status in wanted
     }
 

@@ -20,7 +20,7 @@ TITLE = "voiceclone API"
 VERSION = "0.1.0"
 DESCRIPTION = (
     "Upload voice samples, train voices (XTTS v2) and generate speech. Every endpoint but the docs "
-    "needs `Authorization: Bearer <JWT>`. Errors are `{\"error\": {\"code\", \"message\"}}`."
+    'needs `Authorization: Bearer <JWT>`. Errors are `{"error": {"code", "message"}}`.'
 )
 _SWAGGER_DIR = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
 

@@ -34,14 +34,20 @@ def checked_event(event: dict[str, Any]) -> dict[str, Any]:
         return event
     media_type = _media_type(event.get("headers") or {})
     if media_type and not _is_json(media_type):
-        raise BodyProblem(415, "unsupported_media_type", f"Content-Type {media_type} is not accepted: send application/json")
+        raise BodyProblem(
+            415, "unsupported_media_type", f"Content-Type {media_type} is not accepted: send application/json"
+        )
     data = _raw_bytes(raw, bool(event.get("isBase64Encoded")))
     if len(data) > MAX_BODY_BYTES:
-        raise BodyProblem(413, "payload_too_large", f"request body has {len(data)} bytes; the limit is {MAX_BODY_BYTES}")
+        raise BodyProblem(
+            413, "payload_too_large", f"request body has {len(data)} bytes; the limit is {MAX_BODY_BYTES}"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise BodyProblem(400, "invalid_body", f"request body is not valid UTF-8: {error.reason} at byte {error.start}") from None
+        raise BodyProblem(
+            400, "invalid_body", f"request body is not valid UTF-8: {error.reason} at byte {error.start}"
+        ) from None
     _check_json(text)
     # Powertools parses only application/json: a checked body is that, whatever JSON type was sent.
     headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
@@ -55,7 +61,9 @@ def _media_type(headers: dict[str, str]) -> str:
 
 
 def _is_json(media_type: str) -> bool:
-    return media_type in JSON_MEDIA_TYPES or (media_type.startswith("application/") and media_type.endswith("+json"))
+    return media_type in JSON_MEDIA_TYPES or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
 
 
 def _raw_bytes(body: str, is_base64: bool) -> bytes:
@@ -64,13 +72,17 @@ def _raw_bytes(body: str, is_base64: bool) -> bytes:
     try:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
-        raise BodyProblem(400, "invalid_body", "request body is marked base64 but is not valid base64") from None
+        raise BodyProblem(
+            400, "invalid_body", "request body is marked base64 but is not valid base64"
+        ) from None
 
 
 def _check_json(text: str) -> None:
     depth = _nesting_depth(text)
     if depth > MAX_JSON_DEPTH:
-        raise BodyProblem(400, "invalid_json", f"request body is nested {depth} levels deep; the limit is {MAX_JSON_DEPTH}")
+        raise BodyProblem(
+            400, "invalid_json", f"request body is nested {depth} levels deep; the limit is {MAX_JSON_DEPTH}"
+        )
     try:
         json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:

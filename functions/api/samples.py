@@ -24,13 +24,21 @@ router = Router()
     tags=["samples"],
     summary="Register a sample and get a presigned upload",
     status_code=201,
-    responses={**success(201, "registered: upload the file with the form", CreatedSample), **errors(body=True)},
+    responses={
+        **success(201, "registered: upload the file with the form", CreatedSample),
+        **errors(body=True),
+    },
 )
 def create_sample(body: CreateSampleRequest) -> tuple[CreatedSample, int]:
     return samples.create_sample(get_store(), get_settings(), current_user_id(router), body), 201
 
 
-@router.get("/api/samples", tags=["samples"], summary="List your samples, newest first", responses=errors(422))
+@router.get(
+    "/api/samples",
+    tags=["samples"],
+    summary="List your samples, newest first",
+    responses={**success(200, "OK", Page[SampleView]), **errors(422)},
+)
 def list_samples(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -39,7 +47,12 @@ def list_samples(
     return samples.list_samples(get_store(), current_user_id(router), limit, cursor, status)
 
 
-@router.get("/api/samples/<sample_id>", tags=["samples"], summary="One of your samples", responses=errors(404))
+@router.get(
+    "/api/samples/<sample_id>",
+    tags=["samples"],
+    summary="One of your samples",
+    responses={**success(200, "OK", SampleView), **errors(404)},
+)
 def get_sample(sample_id: str) -> SampleView:
     return samples.get_sample(get_store(), current_user_id(router), sample_id)
 
@@ -48,7 +61,7 @@ def get_sample(sample_id: str) -> SampleView:
     "/api/samples/<sample_id>",
     tags=["samples"],
     summary="Set or correct a sample's transcript and language",
-    responses=errors(404, body=True),
+    responses={**success(200, "OK", SampleView), **errors(404, body=True)},
 )
 def update_sample(sample_id: str, body: UpdateSampleRequest) -> SampleView:
     return samples.update_sample(get_store(), current_user_id(router), sample_id, body)

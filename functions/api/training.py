@@ -42,7 +42,12 @@ def start(body: StartTrainingRequest) -> tuple[TrainingJobView, int]:
     return TrainingJobView.model_validate(job), 202
 
 
-@router.get("/api/training/job/<job_id>", tags=["training"], summary="A training job", responses=errors(404))
+@router.get(
+    "/api/training/job/<job_id>",
+    tags=["training"],
+    summary="A training job",
+    responses={**success(200, "OK", TrainingJobView), **errors(404)},
+)
 def get_job(job_id: str) -> TrainingJobView:
     return training.get_job(get_store(), current_user_id(router), job_id)
 
@@ -51,13 +56,18 @@ def get_job(job_id: str) -> TrainingJobView:
     "/api/training/job/<job_id>/cancel",
     tags=["training"],
     summary="Cancel a pending or running job",
-    responses=errors(404, 409),
+    responses={**success(200, "OK", TrainingJobView), **errors(404, 409)},
 )
 def cancel_job(job_id: str) -> TrainingJobView:
     return training.cancel_job(get_store(), current_user_id(router), job_id)
 
 
-@router.get("/api/training/jobs", tags=["training"], summary="Your training jobs, newest first", responses=errors(422))
+@router.get(
+    "/api/training/jobs",
+    tags=["training"],
+    summary="Your training jobs, newest first",
+    responses={**success(200, "OK", Page[TrainingJobView]), **errors(422)},
+)
 def list_jobs(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -70,20 +80,22 @@ def list_jobs(
     "/api/training/samples/suitable",
     tags=["training"],
     summary="Your samples fit to train a model type at a quality target",
-    responses=errors(422),
+    responses={**success(200, "OK", SuitableSamples), **errors(422)},
 )
 def suitable_samples(
     model_type: Annotated[ModelType, Query()] = ModelType.XTTS_V2,
     quality_target: Annotated[QualityTarget, Query()] = QualityTarget.MEDIUM,
 ) -> SuitableSamples:
-    return training.suitable_samples(get_store(), get_settings(), current_user_id(router), model_type, quality_target)
+    return training.suitable_samples(
+        get_store(), get_settings(), current_user_id(router), model_type, quality_target
+    )
 
 
 @router.post(
     "/api/training/validate-samples",
     tags=["training"],
     summary="Check samples for a model type and quality target before training",
-    responses=errors(body=True),
+    responses={**success(200, "OK", SamplesValidation), **errors(body=True)},
 )
 def validate_samples(body: ValidateSamplesRequest) -> SamplesValidation:
     return training.validate_samples(get_store(), get_settings(), current_user_id(router), body)
@@ -93,7 +105,7 @@ def validate_samples(body: ValidateSamplesRequest) -> SamplesValidation:
     "/api/training/stats",
     tags=["training"],
     summary="Training figures (scope=platform: admins)",
-    responses=errors(403, 422),
+    responses={**success(200, "OK", TrainingStats), **errors(403, 422)},
 )
 def stats(scope: Annotated[str, Query(pattern="^(user|platform)$")] = "user") -> TrainingStats:
     return training.stats(get_store(), current_user_id(router), scope == "platform", is_admin(router))

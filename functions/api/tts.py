@@ -25,7 +25,10 @@ router = Router()
     tags=["tts"],
     summary="Speak text with your voice or a public one (Idempotency-Key header: once per key)",
     status_code=202,
-    responses={**success(202, "accepted: the job is pending", TtsJobView), **errors(403, 404, 409, body=True)},
+    responses={
+        **success(202, "accepted: the job is pending", TtsJobView),
+        **errors(403, 404, 409, body=True),
+    },
 )
 def generate(body: GenerateRequest) -> tuple[TtsJobView, int]:
     store, settings, user_id = get_store(), get_settings(), current_user_id(router)
@@ -42,7 +45,12 @@ def generate(body: GenerateRequest) -> tuple[TtsJobView, int]:
     return TtsJobView.model_validate(job), 202
 
 
-@router.get("/api/tts/job/<job_id>", tags=["tts"], summary="A TTS job", responses=errors(404))
+@router.get(
+    "/api/tts/job/<job_id>",
+    tags=["tts"],
+    summary="A TTS job",
+    responses={**success(200, "OK", TtsJobView), **errors(404)},
+)
 def get_job(job_id: str) -> TtsJobView:
     return tts.get_job(get_store(), current_user_id(router), job_id)
 
@@ -51,7 +59,7 @@ def get_job(job_id: str) -> TtsJobView:
     "/api/tts/job/<job_id>/cancel",
     tags=["tts"],
     summary="Cancel a pending or running job",
-    responses=errors(404, 409),
+    responses={**success(200, "OK", TtsJobView), **errors(404, 409)},
 )
 def cancel_job(job_id: str) -> TtsJobView:
     return tts.cancel_job(get_store(), current_user_id(router), job_id)
@@ -61,7 +69,7 @@ def cancel_job(job_id: str) -> TtsJobView:
     "/api/tts/job/<job_id>/result",
     tags=["tts"],
     summary="Result of a completed job with a download URL",
-    responses=errors(404, 409, 410),
+    responses={**success(200, "OK", TtsResult), **errors(404, 409, 410)},
 )
 def result(job_id: str) -> TtsResult:
     return tts.result(get_store(), get_settings(), current_user_id(router), job_id)
@@ -73,7 +81,10 @@ def result(job_id: str) -> TtsResult:
     summary="Redirect (302) to the audio file",
     status_code=302,
     responses={
-        302: {"description": "Location: a presigned URL of the audio file", "headers": {"Location": {"schema": {"type": "string"}}}},
+        302: {
+            "description": "Location: a presigned URL of the audio file",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
         **errors(404, 409, 410),
     },
 )
@@ -82,7 +93,12 @@ def download(job_id: str) -> Response[None]:
     return Response(status_code=302, headers={"Location": url})
 
 
-@router.get("/api/tts/jobs", tags=["tts"], summary="Your TTS jobs, newest first", responses=errors(422))
+@router.get(
+    "/api/tts/jobs",
+    tags=["tts"],
+    summary="Your TTS jobs, newest first",
+    responses={**success(200, "OK", Page[TtsJobView]), **errors(422)},
+)
 def list_jobs(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -92,14 +108,20 @@ def list_jobs(
 
 
 @router.get(
-    "/api/tts/models/available", tags=["tts"], summary="Voices you can speak with, and engines", responses=errors()
+    "/api/tts/models/available",
+    tags=["tts"],
+    summary="Voices you can speak with, and engines",
+    responses={**success(200, "OK", AvailableModels), **errors()},
 )
 def available_models() -> AvailableModels:
     return tts.available_models(get_store(), current_user_id(router))
 
 
 @router.get(
-    "/api/tts/models/<model_id>/info", tags=["tts"], summary="A voice you can speak with", responses=errors(404)
+    "/api/tts/models/<model_id>/info",
+    tags=["tts"],
+    summary="A voice you can speak with",
+    responses={**success(200, "OK", ModelInfo), **errors(404)},
 )
 def model_info(model_id: str) -> ModelInfo:
     return tts.model_info(get_store(), current_user_id(router), model_id)

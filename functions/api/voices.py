@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from functions.api.common import current_user_id, errors, make_app
+from functions.api.common import current_user_id, errors, make_app, success
 from voiceclone.config import get_settings
 from voiceclone.domain.voices import Visibility, VoiceStatus
 from voiceclone.services import voices
@@ -23,20 +23,26 @@ router = Router()
     "/api/voices",
     tags=["voices"],
     summary="Your voices, newest first; visibility=public: every public voice",
-    responses=errors(422),
+    responses={**success(200, "OK", Page[VoiceView]), **errors(422)},
 )
 def list_voices(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     status: Annotated[VoiceStatus | None, Query()] = None,
     visibility: Annotated[
-        Visibility | None, Query(description="public: the ready voices every user made public, yours included")
+        Visibility | None,
+        Query(description="public: the ready voices every user made public, yours included"),
     ] = None,
 ) -> Page[VoiceView]:
     return voices.list_voices(get_store(), current_user_id(router), limit, cursor, status, visibility)
 
 
-@router.get("/api/voices/<voice_id>", tags=["voices"], summary="Your voice, or a public one", responses=errors(404))
+@router.get(
+    "/api/voices/<voice_id>",
+    tags=["voices"],
+    summary="Your voice, or a public one",
+    responses={**success(200, "OK", VoiceView), **errors(404)},
+)
 def get_voice(voice_id: str) -> VoiceView:
     return voices.get_voice(get_store(), current_user_id(router), voice_id)
 
@@ -45,7 +51,7 @@ def get_voice(voice_id: str) -> VoiceView:
     "/api/voices/<voice_id>",
     tags=["voices"],
     summary="Rename a voice or change its visibility",
-    responses=errors(404, 409, body=True),
+    responses={**success(200, "OK", VoiceView), **errors(404, 409, body=True)},
 )
 def update_voice(voice_id: str, body: UpdateVoiceRequest) -> VoiceView:
     return voices.update_voice(get_store(), current_user_id(router), voice_id, body)

@@ -36,7 +36,7 @@ class CreateSampleRequest(BaseModel):
 class UpdateSampleRequest(BaseModel):
     """What the user says about a recording; a field left out stays, null clears it."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"minProperties": 1})
 
     transcript: str | None = Field(default=None, max_length=10_000, examples=["Hello there."])
     language: Language | None = Field(default=None, examples=["cs"])

@@ -13,7 +13,7 @@ from voiceclone.store import Store
 
 
 class UpdateVoiceRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"minProperties": 1})
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
     visibility: Visibility | None = None

@@ -12,15 +12,35 @@ from voiceclone.domain.samples import SampleStatus, VoiceSample
 from .conftest import make_ready_sample
 
 MEASURED = dict(
-    duration_s=40.0, speech_duration_s=32.0, speech_ratio=0.8, snr_db=30.0, noise_floor_dbfs=-62.0,
-    dynamic_range_db=40.0, loudness_lufs=-21.0, true_peak_dbtp=-3.0, peak_dbfs=-3.2, clipping_ratio=0.0,
-    dc_offset=0.0, bandwidth_hz=11_025.0, channel_correlation=None, nonfinite_ratio=0.0, leading_silence_s=0.3,
-    trailing_silence_s=0.4, longest_pause_s=0.8, pitch_median_hz=120.0, pitch_p5_hz=90.0, pitch_p95_hz=190.0,
-    pitch_spread_semitones=12.9, voiced_ratio=0.6, metrics_version=2,
+    duration_s=40.0,
+    speech_duration_s=32.0,
+    speech_ratio=0.8,
+    snr_db=30.0,
+    noise_floor_dbfs=-62.0,
+    dynamic_range_db=40.0,
+    loudness_lufs=-21.0,
+    true_peak_dbtp=-3.0,
+    peak_dbfs=-3.2,
+    clipping_ratio=0.0,
+    dc_offset=0.0,
+    bandwidth_hz=11_025.0,
+    channel_correlation=None,
+    nonfinite_ratio=0.0,
+    leading_silence_s=0.3,
+    trailing_silence_s=0.4,
+    longest_pause_s=0.8,
+    pitch_median_hz=120.0,
+    pitch_p5_hz=90.0,
+    pitch_p95_hz=190.0,
+    pitch_spread_semitones=12.9,
+    voiced_ratio=0.6,
+    metrics_version=2,
 )
 
 
-def measured_sample(store, user_id: str, *, transcript: str | None = None, language: str | None = "en", **metrics) -> str:
+def measured_sample(
+    store, user_id: str, *, transcript: str | None = None, language: str | None = "en", **metrics
+) -> str:
     """A ready sample whose stored quality holds complete measurements (as analyze-sample stores them)."""
     from voiceclone.domain.sample_verdict import judge
 
@@ -29,13 +49,22 @@ def measured_sample(store, user_id: str, *, transcript: str | None = None, langu
     sample_id = new_id(SAMPLE_PREFIX)
     store.samples.create(
         VoiceSample(
-            sample_id=sample_id, user_id=user_id, name="take", filename="take.ogg", content_type="audio/ogg",
-            s3_key=f"raw/{user_id}/{sample_id}/take.ogg", transcript=transcript, language=language,
+            sample_id=sample_id,
+            user_id=user_id,
+            name="take",
+            filename="take.ogg",
+            content_type="audio/ogg",
+            s3_key=f"raw/{user_id}/{sample_id}/take.ogg",
+            transcript=transcript,
+            language=language,
         )
     )
     store.samples.mark_analyzing(user_id, sample_id)
     store.samples.mark_analyzed(
-        user_id, sample_id, status=SampleStatus.READY, reasons=verdict.reasons,
+        user_id,
+        sample_id,
+        status=SampleStatus.READY,
+        reasons=verdict.reasons,
         suitable_for_training=verdict.suitable_for_training,
         quality={**measured.model_dump(), "quality_score": verdict.quality_score, "advice": verdict.advice},
         metadata={"duration_s": measured.duration_s, "sample_rate": 22_050, "channels": 1, "format": "OGG"},
@@ -44,7 +73,12 @@ def measured_sample(store, user_id: str, *, transcript: str | None = None, langu
 
 
 def _start(api, sample_ids, model_type="xtts_v2", **extra):
-    body = {"voice_name": "V", "sample_ids": sample_ids, "training_config": {"model_type": model_type}, **extra}
+    body = {
+        "voice_name": "V",
+        "sample_ids": sample_ids,
+        "training_config": {"model_type": model_type},
+        **extra,
+    }
     return api.post("/api/training/start", body=body)
 
 
@@ -57,12 +91,16 @@ def test_fine_tune_without_transcripts_is_refused_naming_each_sample(api, store,
     for sample_id in bare:
         assert f"{sample_id}: no transcript" in message and f"PATCH /api/samples/{sample_id}" in message
     assert with_text not in message
-    checked = api.post("/api/training/validate-samples", body={"sample_ids": bare, "model_type": "xtts_v2"}).json
+    checked = api.post(
+        "/api/training/validate-samples", body={"sample_ids": bare, "model_type": "xtts_v2"}
+    ).json
     assert checked["valid"] is False and all("no transcript" in s["reason"] for s in checked["samples"])
     assert _start(api, bare, model_type="xtts_v2_instant").status == 202  # instant voices need none
 
 
-def test_fine_tune_without_transcripts_is_accepted_when_an_asr_model_is_configured(api, store, state_machines, monkeypatch):
+def test_fine_tune_without_transcripts_is_accepted_when_an_asr_model_is_configured(
+    api, store, state_machines, monkeypatch
+):
     from voiceclone import config
 
     monkeypatch.setenv("VOICECLONE_ASR_MODEL", "/models/asr")
@@ -91,7 +129,9 @@ def test_patch_language_and_clearing_the_transcript(api, store):
     assert api.patch(f"/api/samples/{sample}", body={"transcript": "kept"}).json["language"] == "cs"
 
 
-@pytest.mark.parametrize("body", [{}, {"language": "xx"}, {"transcript": "x" * 10_001}, {"owner": "bob"}, {"transcript": 5}])
+@pytest.mark.parametrize(
+    "body", [{}, {"language": "xx"}, {"transcript": "x" * 10_001}, {"owner": "bob"}, {"transcript": 5}]
+)
 def test_patch_refuses_bad_bodies(api, store, body):
     sample = measured_sample(store, "alice")
     assert api.patch(f"/api/samples/{sample}", body=body).status == 422
