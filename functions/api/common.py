@@ -13,12 +13,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import BaseModel
 
 from functions.api.request_body import BodyProblem, checked_event
+from voiceclone.config import get_settings
 from voiceclone.domain.errors import DomainError, Unauthorized
 from voiceclone.services.views import ErrorBody
 
 logger = Logger(service="voiceclone-api")
 
-ADMIN_GROUP = "admin"
 GROUPS_CLAIM = "cognito:groups"
 
 
@@ -142,7 +142,7 @@ def is_admin(router: Router) -> bool:
     groups = current_claims(router).get(GROUPS_CLAIM) or []
     if isinstance(groups, str):
         groups = groups.strip("[]").replace(",", " ").split()
-    return ADMIN_GROUP in groups
+    return get_settings().admin_group in groups
 
 
 def header(router: Router, name: str) -> str | None:
