@@ -2,7 +2,9 @@
 
 moto keeps its state in process-global backends, so every server started here shares the same
 buckets, queues and state machines; the Step Functions interpreter calls Lambda and SQS back on
-`localhost:$MOTO_PORT`, which `start_moto_server` sets.
+`localhost:$MOTO_PORT`, which `start_moto_server` sets. S3 requests are checked as S3 checks presigned
+ones (local/s3_guard) and, with `s3_data_dir`, written through to disk before they are answered
+(local/s3_durability); see docs/local-durability.md.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import logging
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 REGION = "us-east-1"
@@ -29,6 +32,7 @@ class MotoServer:
     server: Any
     endpoint_url: str
     region: str = REGION
+    s3_disk: Any = None  # the DiskObjectStore S3 is written through to (None: memory only)
 
     @property
     def port(self) -> int:
@@ -60,20 +64,28 @@ def aws_environment(endpoint_url: str) -> dict[str, str]:
     }
 
 
-def start_moto_server(host: str = "127.0.0.1", port: int = 0) -> MotoServer:
+def start_moto_server(host: str = "127.0.0.1", port: int = 0, s3_data_dir: Path | None = None) -> MotoServer:
     """Start moto on `host:port` (0 = a free port) with Step Functions executing state machines.
 
+    With `s3_data_dir`, every acknowledged S3 write is on disk there first; `restore_s3` loads it back.
     The caller exports `aws_environment(endpoint_url)`: its MOTO_PORT is where the Step Functions
     interpreter reaches Lambda and SQS."""
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from voiceclone.local.moto_app import LocalAwsApplication, LocalMotoServer
+    from voiceclone.local.s3_disk import DiskObjectStore
+    from voiceclone.local.s3_durability import WriteThrough, install_change_hooks
+    from voiceclone.local.s3_guard import S3RequestGuard
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per moto request
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    disk = DiskObjectStore(s3_data_dir) if s3_data_dir is not None else None
+    if disk is not None:
+        install_change_hooks()
+    application = LocalAwsApplication(S3RequestGuard(), WriteThrough(disk) if disk is not None else None)
+    server = LocalMotoServer(application, host, port)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
     endpoint_url = f"http://{bound_host}:{bound_port}"
     _post_config(endpoint_url, MOTO_CONFIG)
-    return MotoServer(server=server, endpoint_url=endpoint_url)
+    return MotoServer(server=server, endpoint_url=endpoint_url, s3_disk=disk)
 
 
 def _post_config(endpoint_url: str, config: dict[str, Any]) -> None:

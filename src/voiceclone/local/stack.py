@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from voiceclone import auth, config
-from voiceclone.local import blob_snapshot, lambdas, notifications
+from voiceclone.local import blob_snapshot, lambdas, notifications, reconciliation, s3_durability
 from voiceclone.local.aws import MotoServer, aws_environment, ensure_bucket, ensure_queue, start_moto_server
 from voiceclone.local.database import EmbeddedDatabase
 from voiceclone.local.gateway import Gateway, GatewayServer, Route, RouteTable
@@ -40,6 +40,9 @@ CLEANUP = "cleanup"
 CLEANUP_HANDLER = "functions.orchestration.cleanup:lambda_handler"
 S3_EVENT_HANDLERS = {ANALYZE_SAMPLE: ANALYZE_SAMPLE_HANDLER, CLEANUP: CLEANUP_HANDLER}
 RAW_PREFIX = "raw/"
+SAMPLE_UPLOADS_QUEUE = "voiceclone-sample-uploads"
+S3_OBJECTS_DIR = "s3-objects"  # the local S3, written through (local/s3_disk)
+LEGACY_S3_SNAPSHOT_DIR = "s3"  # its former clean-stop snapshot, imported once
 TTS_OUTPUT_PREFIX = "tts/"
 MONGO_URI_SECRET = "voiceclone/mongo-uri"
 WORKFLOWS_HOOK = ("voiceclone.workflows.local", "setup_local")
@@ -151,7 +154,7 @@ class LocalStack:
         steps.extend(poller.stop for poller in self._pollers)
         steps.extend(reversed(self._stop_callbacks))
         if self.aws is not None:
-            steps.extend([self._save_blobs, self.aws.stop])
+            steps.append(self.aws.stop)  # nothing to save: every acknowledged S3 write is on disk already
         if self.database is not None:
             steps.append(self.database.stop)
         for step in steps:
@@ -185,7 +188,9 @@ class LocalStack:
         self._set_env("VOICECLONE_DB_NAME", self.config.db_name)
 
     def _start_aws(self) -> None:
-        self.aws = start_moto_server(self.config.host, self.config.resolved_port(self.config.aws_port, 1))
+        self.aws = start_moto_server(
+            self.config.host, self.config.resolved_port(self.config.aws_port, 1), s3_data_dir=self.data_dir / S3_OBJECTS_DIR
+        )
         for name, value in aws_environment(self.aws.endpoint_url).items():
             self._set_env(name, value)
         lambdas.install_dispatch()
@@ -193,11 +198,9 @@ class LocalStack:
 
     def _start_resources(self) -> None:
         s3, sqs = self.client("s3"), self.client("sqs")
+        self._restore_s3()
         for bucket in self._buckets():
             ensure_bucket(s3, bucket)
-        restored = blob_snapshot.restore(s3, self.data_dir / "s3")
-        if restored:
-            logger.info("restored %d objects into the local buckets", restored)
         self.configure(
             train_queue_url=ensure_queue(sqs, "voiceclone-train", {"VisibilityTimeout": "300"}),
             synth_queue_url=ensure_queue(sqs, "voiceclone-synth", {"VisibilityTimeout": "300"}),
@@ -207,6 +210,7 @@ class LocalStack:
         from voiceclone.store import get_store
 
         get_store()  # creates the indexes now, not on the first request
+        self._reconcile_with_s3()
 
     def _start_s3_notifications(self) -> None:
         for name, handler_path in S3_EVENT_HANDLERS.items():
@@ -222,7 +226,7 @@ class LocalStack:
         settings, route = self.settings, notifications.NotificationRoute
         removed, removals_queue = notifications.OBJECT_REMOVED, "voiceclone-object-removals"
         return [
-            route(settings.samples_bucket, RAW_PREFIX, ANALYZE_SAMPLE, "voiceclone-sample-uploads"),
+            route(settings.samples_bucket, RAW_PREFIX, ANALYZE_SAMPLE, SAMPLE_UPLOADS_QUEUE),
             route(settings.samples_bucket, RAW_PREFIX, CLEANUP, removals_queue, removed),
             route(settings.outputs_bucket, TTS_OUTPUT_PREFIX, CLEANUP, removals_queue, removed),
         ]
@@ -254,9 +258,24 @@ class LocalStack:
         settings = self.settings
         return [settings.samples_bucket, settings.models_bucket, settings.outputs_bucket]
 
-    def _save_blobs(self) -> None:
-        written = blob_snapshot.save(self.client("s3"), self._buckets(), self.data_dir / "s3")
-        logger.info("saved %d changed objects of the local buckets", written)
+    def _restore_s3(self) -> None:
+        """Before notifications are wired (nothing re-fires): moto's buckets = what the disk holds."""
+        assert self.aws is not None and self.aws.s3_disk is not None
+        blob_snapshot.import_legacy_snapshot(self.data_dir / LEGACY_S3_SNAPSHOT_DIR, self.aws.s3_disk)
+        report = s3_durability.restore(self.aws.s3_disk, also_authoritative=self._buckets())
+        logger.info("local S3: %d objects restored from %s", report.restored, self.aws.s3_disk.root)
+
+    def _reconcile_with_s3(self) -> None:
+        """Records pointing at objects the buckets lack are set straight; lost upload events re-sent."""
+        from voiceclone.store import get_store
+
+        sqs = self.client("sqs")
+        uploads_queue = sqs.get_queue_url(QueueName=SAMPLE_UPLOADS_QUEUE)["QueueUrl"]
+
+        def redeliver(event: dict[str, Any]) -> None:
+            sqs.send_message(QueueUrl=uploads_queue, MessageBody=json.dumps(event))
+
+        reconciliation.reconcile(get_store(), self.settings, self.client("s3"), redeliver)
 
     def _set_env(self, name: str, value: str) -> None:
         if name not in self._saved_env:
