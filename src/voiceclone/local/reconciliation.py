@@ -22,12 +22,10 @@ from urllib.parse import quote_plus
 from voiceclone.config import Settings
 from voiceclone.domain.samples import SampleStatus
 from voiceclone.store import Store
-from voiceclone.store.reconciliation import ReconciliationQueries
+from voiceclone.store.reconciliation import SAMPLE_FILE_MISSING, VOICE_FILES_MISSING, ReconciliationQueries
 
 logger = logging.getLogger(__name__)
 
-VOICE_FILES_MISSING = "the voice's model files are missing; train the voice again"
-SAMPLE_FILE_MISSING = "the uploaded file is missing from storage; upload it again"
 LOST_SAMPLE_STATUSES = (SampleStatus.ANALYZING, SampleStatus.READY)
 UNANALYSED_STATUSES = (SampleStatus.UPLOADING, SampleStatus.ANALYZING)
 

@@ -5,6 +5,7 @@ the record had when it was read, so a record that moved on meanwhile is left alo
 - voices: `ready_voice_artifacts()`, `fail_ready_voice(voice_id, reason)`;
 - samples: `sample_objects(statuses)`, `reject_sample(user_id, sample_id, from_statuses, reason)`;
 - TTS jobs: `completed_tts_outputs()` (outputs not yet expired), `expire_tts_output(user_id, job_id)`.
+The reasons users read are defined here, so the start-time reconciliation and the workers say the same.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from voiceclone.domain.samples import SampleStatus
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.domain.voices import VoiceStatus
 from voiceclone.store import indexes
+
+VOICE_FILES_MISSING = "the voice's model files are missing; train the voice again"
+SAMPLE_FILE_MISSING = "the uploaded file is missing from storage; upload it again"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 One message at a time: receive from SQS (long poll), parse, run the handler inside a Heartbeat with a
 ProgressReporter and a fresh temporary folder, then answer the task token:
 - success: SendTaskSuccess(output = the handler's result) and delete the message;
-- a named engine error or any other exception: SendTaskFailure(error name, readable cause), delete;
+- a named engine error or any other exception: SendTaskFailure(error name, readable cause), delete
+  (an S3 or network failure is said plainly, botocore's text stays in the log);
 - cancelled (user or stopped execution): SendTaskFailure("Cancelled"), delete;
 - shutdown (SIGTERM) mid-job: the handler checkpoints (trainer) and the message is released
   (visibility 0) for another worker, the token left unanswered so the execution keeps waiting.
@@ -37,6 +38,7 @@ from voiceclone.workers.messages import (
     parse_job_message,
 )
 from voiceclone.workers.progress import ProgressReporter
+from voiceclone.workers.storage_errors import storage_failure_message
 from voiceclone.workers.tracking import JobTracker
 
 logger = logging.getLogger(__name__)
@@ -172,6 +174,10 @@ class Worker:
             return self._count("released", message.job_id, started)
         except EngineError as error:
             self._fail(message.task_token, error.error_name, str(error))
+            outcome = "failed"
+        except (ClientError, BotoCoreError) as error:
+            logger.exception("job %s failed on storage", message.job_id)
+            self._fail(message.task_token, ERROR_WORKER, storage_failure_message(error))
             outcome = "failed"
         except Exception as error:
             logger.exception("job %s failed", message.job_id)

@@ -8,24 +8,44 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from botocore.exceptions import ClientError
+
 from voiceclone.config import Settings
+from voiceclone.engines.base import BadInput
 from voiceclone.engines.registry import EngineRegistry
+from voiceclone.store import Store
+from voiceclone.store.reconciliation import VOICE_FILES_MISSING, ReconciliationQueries
 from voiceclone.workers import resources
 from voiceclone.workers.loop import JobContext, Worker
 from voiceclone.workers.messages import SynthMessage, SynthResult
 from voiceclone.workers.postprocess import render
+from voiceclone.workers.storage_errors import is_missing
 from voiceclone.workers.voice_cache import VoiceCache
 
 logger = logging.getLogger(__name__)
 
 
+class VoiceFilesMissing(BadInput):
+    """An artifact of the voice is not in the models bucket: the voice cannot speak any more."""
+
+
 class SynthHandler:
     kind = "synthesize"
 
-    def __init__(self, settings: Settings, registry: EngineRegistry, s3, cache: VoiceCache):
+    def __init__(
+        self,
+        settings: Settings,
+        registry: EngineRegistry,
+        s3,
+        cache: VoiceCache,
+        voice_files_missing: Callable[[str], None] | None = None,
+    ):
         self.settings, self.registry, self.s3, self.cache = settings, registry, s3, cache
+        # Called with the voice id when its artifacts are gone (build_worker marks the voice failed).
+        self.voice_files_missing = voice_files_missing
 
     def handle(self, message: SynthMessage, context: JobContext) -> SynthResult:
         payload = message.payload
@@ -65,8 +85,26 @@ class SynthHandler:
         files = {}
         for name, key in payload.voice_artifact_keys.items():
             files[name] = folder / Path(key).name
-            self.s3.download_file(self.settings.models_bucket, key, str(files[name]))
+            try:
+                self.s3.download_file(self.settings.models_bucket, key, str(files[name]))
+            except ClientError as error:
+                if not is_missing(error):
+                    raise
+                logger.warning("voice %s: artifact s3://%s/%s is missing", payload.voice_id, self.settings.models_bucket, key)
+                if self.voice_files_missing is not None:
+                    self.voice_files_missing(payload.voice_id)
+                raise VoiceFilesMissing(VOICE_FILES_MISSING) from error
         return engine.load_voice(payload.model_type, files)
+
+
+def voice_failer(store: Store) -> Callable[[str], None]:
+    """What build_worker calls when a voice's files are gone: the ready voice becomes failed, with why."""
+    queries = ReconciliationQueries(store.database)
+
+    def fail(voice_id: str) -> None:
+        queries.fail_ready_voice(voice_id, VOICE_FILES_MISSING)
+
+    return fail
 
 
 def build_worker(settings: Settings) -> Worker:
@@ -74,7 +112,7 @@ def build_worker(settings: Settings) -> Worker:
     registry = resources.engine_registry(settings, resources.xtts_model_dir(settings, clients["s3"]))
     cache = VoiceCache(settings.worker_voice_cache_mb * 1024 * 1024)
     return Worker(
-        SynthHandler(settings, registry, clients["s3"], cache),
+        SynthHandler(settings, registry, clients["s3"], cache, voice_files_missing=voice_failer(Store.from_settings(settings))),
         resources.loop_settings(settings, settings.synth_queue_url, interrupt_on_stop=False),
         sqs=clients["sqs"],
         sfn=clients["sfn"],

@@ -9,14 +9,19 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from botocore.exceptions import ClientError
+
 from voiceclone import blobs
 from voiceclone.config import Settings
-from voiceclone.engines.base import FineTuneConfig, TrainingClip
+from voiceclone.engines.base import BadInput, FineTuneConfig, TrainingClip
 from voiceclone.engines.registry import EngineRegistry
 from voiceclone.workers import resources
 from voiceclone.workers.checkpoints import S3CheckpointStore
 from voiceclone.workers.loop import JobContext, Worker
 from voiceclone.workers.messages import TrainMessage, TrainResult
+from voiceclone.workers.storage_errors import is_missing
+
+CLIP_MISSING = "a prepared training clip is missing from storage; start the training again"
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +69,13 @@ class TrainHandler:
         clips = []
         for index, clip in enumerate(message.payload.clips):
             local = folder / f"{index:04d}_{Path(clip.key).name}"
-            self.s3.download_file(self.settings.samples_bucket, clip.key, str(local))
+            try:
+                self.s3.download_file(self.settings.samples_bucket, clip.key, str(local))
+            except ClientError as error:
+                if not is_missing(error):
+                    raise
+                logger.warning("job %s: clip s3://%s/%s is missing", message.job_id, self.settings.samples_bucket, clip.key)
+                raise BadInput(CLIP_MISSING) from error
             clips.append(TrainingClip(local, clip.duration_s, clip.language, clip.transcript))
         return clips
 
