@@ -38,6 +38,23 @@ install_stripped_torchaudio() {
   rm -f "$site"/torchaudio/lib/*.so
 }
 
+# checkov (make synth, tests/infra) in a virtualenv of its own: its pinned dependencies (boto3, networkx,
+# packaging...) clash with the project's. Versions pinned in infra/checkov-requirements.txt.
+install_checkov() {
+  local venv=.venv/checkov requirements=infra/checkov-requirements.txt
+  [ "$venv/.installed" -nt "$requirements" ] && return
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --upgrade pip
+  "$venv/bin/pip" install -q -r "$requirements"
+  touch "$venv/.installed"
+}
+
+# `scripts/install.sh checkov`: only checkov (scripts/cdk.sh calls it before each synth).
+if [ "${1:-}" = "checkov" ]; then
+  install_checkov
+  exit 0
+fi
 install_debian_packages
 install_python_packages
+install_checkov
 echo "install.sh: done"
