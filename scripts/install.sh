@@ -19,20 +19,21 @@ install_debian_packages() {
   fi
 }
 
-install_python_packages() {
+# pip's own lines (what it downloads and installs), without the "already satisfied" list of a re-run.
+pip_install() {
+  .venv/bin/pip install --progress-bar off "$@" 2>&1 \
+    | { grep -v -E '^(Requirement already satisfied|Using cached|  Using cached)' || true; } | sed 's/^/    /'
+}
+
+create_virtualenv() {
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  local pip=(.venv/bin/pip install -q)
-  "${pip[@]}" --upgrade pip wheel
-  # The CPU wheel on local disk; installed first so nothing pulls a CUDA build.
-  "${pip[@]}" torch==2.13.0
-  "${pip[@]}" -e '.[dev]'
-  install_stripped_torchaudio
+  pip_install --upgrade pip wheel
 }
 
 # coqui-tts refuses to import without torchaudio; the only one on PyPI for torch 2.13 is CUDA-linked.
 # Without deps and without its native libraries it imports as pure Python, which is all XTTS uses.
 install_stripped_torchaudio() {
-  .venv/bin/pip install -q --no-deps torchaudio==2.11.1
+  pip_install --no-deps torchaudio==2.11.1
   local site
   site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
   rm -f "$site"/torchaudio/lib/*.so
@@ -54,7 +55,24 @@ if [ "${1:-}" = "checkov" ]; then
   install_checkov
   exit 0
 fi
-install_debian_packages
-install_python_packages
-install_checkov
-echo "install.sh: done"
+# A line per step and what it took; the total time and disk at the end.
+STEPS=6
+STEP=0
+step() {
+  local what=$1 started=$SECONDS
+  shift
+  STEP=$((STEP + 1))
+  echo "install.sh: [$STEP/$STEPS] $what"
+  "$@"
+  echo "install.sh: [$STEP/$STEPS] done in $((SECONDS - started)) s"
+}
+
+step "Debian packages (espeak-ng, flite, FFmpeg 5.1 libraries)" install_debian_packages
+step "virtualenv .venv, pip and wheel" create_virtualenv
+# The CPU wheel on local disk; installed first so nothing pulls a CUDA build.
+step "torch 2.13.0 (CPU)" pip_install torch==2.13.0
+step "voiceclone and its extras (pyproject.toml [dev])" pip_install -e '.[dev]'
+step "torchaudio 2.11.1 without its native libraries" install_stripped_torchaudio
+step "checkov in .venv/checkov (make synth)" install_checkov
+echo "install.sh: done in $((SECONDS / 60)) min $((SECONDS % 60)) s; .venv takes $(du -sh .venv | cut -f1) of disk" \
+  "($(df -h --output=avail . | tail -1 | tr -d ' ') left)"
