@@ -20,9 +20,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != REPO_ROOT / "infra"]
 sys.path.insert(0, str(REPO_ROOT))
 
-from aws_cdk import App, Tags
+from aws_cdk import App, Aspects, Tags
 
-from infra import nag
+from infra import checkov_skip, nag
 from infra.config import InfraConfig
 from infra.stacks.api import ApiStack
 from infra.stacks.auth import AuthStack, JwtTrust
@@ -69,8 +69,9 @@ def build(context: dict[str, Any] | None = None, outdir: str | None = None, vali
     compute = ComputeStack(app, f"{name}-Compute", config=config, storage=storage, workflows=workflows,
                            description="voiceclone: ECS GPU capacity and the trainer/synth workers")
     monitoring = MonitoringStack(app, f"{name}-Monitoring", config=config, api=api, workflows=workflows,
-                                 compute=compute, description="voiceclone: alarms and dashboard")
+                                 compute=compute, key=storage.key, description="voiceclone: alarms and dashboard")
     Tags.of(app).add("project", "voiceclone")
+    Aspects.of(app).add(checkov_skip.SkipCdkHandlers())
     if validation_enabled() if validate is None else validate:
         nag.enable_checks(app)
     return Platform(app, config, storage, auth, workflows, api, compute, monitoring)

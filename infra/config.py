@@ -52,6 +52,10 @@ class InfraConfig(BaseModel):
     mongo_secret_name: str = "voiceclone/mongodb-uri"
     provider_keys_secret_name: str = "voiceclone/provider-api-keys"
     db_name: str = "voiceclone"
+    # The MongoDB cluster's connection limit and size: Lambda reserved concurrency is sized to stay under
+    # it (infra/reserved_concurrency.py). Atlas M10: 1500; M20/M30: 3000; M40: 6000; M0/Flex: 500.
+    mongo_max_connections: int = Field(1500, ge=100)
+    mongo_replica_set_members: int = Field(3, ge=1, le=50)
 
     # Workflows
     enhance_max_concurrency: int = Field(4, ge=1, le=40)

@@ -13,10 +13,18 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra import nag
+from infra import checkov_skip, nag
 
 # Room for the CUDA images (~10 GB each) and the XTTS weights cache.
 ROOT_VOLUME_GIB = 150
+# What the ECS agent on a container instance calls for this cluster (CDK's grant, with ecs:Submit*
+# spelled out). No CloudWatch Logs actions: the tasks' awslogs driver writes with each task's execution
+# role, scoped to its log group, so the hosts need none.
+AGENT_CLUSTER_ACTIONS = ["ecs:RegisterContainerInstance", "ecs:DeregisterContainerInstance",
+                         "ecs:SubmitAttachmentStateChanges", "ecs:SubmitContainerStateChange",
+                         "ecs:SubmitTaskStateChange"]
+AGENT_CONDITIONED_ACTIONS = ["ecs:Poll", "ecs:StartTelemetrySession"]  # "*" with an ecs:cluster condition
+AGENT_UNSCOPED_ACTIONS = ["ecs:DiscoverPollEndpoint", "ecr:GetAuthorizationToken"]  # no resource-level scoping
 
 
 class GpuCapacity(Construct):
@@ -45,12 +53,15 @@ class GpuCapacity(Construct):
             "AmazonSSMManagedInstanceCore is AWS's maintained minimum for Session Manager access to the hosts.",
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
         )
+        self._grant_agent(role, cluster)
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
             machine_image=ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.GPU),
             user_data=ec2.UserData.for_linux(),  # the cluster adds its ECS agent settings here
-            role=role,
+            # The host policy is written out above; the grants CDK adds for container instances (they
+            # include CloudWatch Logs writes on "*") are dropped.
+            role=role.without_policy_updates(),
             security_group=self.security_group,
             require_imdsv2=True,
             http_put_response_hop_limit=2,  # containers in bridge mode reach the metadata service
@@ -65,6 +76,14 @@ class GpuCapacity(Construct):
                 )
             ],
         )
+        if public_ip:
+            checkov_skip.skip(
+                self.launch_template,
+                "Only with nat_gateways=0, the operator's choice to save the NAT gateway's idle cost: without "
+                "a NAT a host needs a public address to reach ECS, ECR and S3. Its security group has no "
+                "inbound rule (tests/infra asserts it), so nothing can connect to it.",
+                "CKV_AWS_88",
+            )
         self.auto_scaling_group = autoscaling.AutoScalingGroup(
             self,
             "Hosts",
@@ -104,9 +123,10 @@ class GpuCapacity(Construct):
         cluster.add_asg_capacity_provider(self.capacity_provider)
         nag.acknowledge_wildcards(
             role,
-            "The ECS container-instance permissions CDK grants: the agent's poll/telemetry/log actions and "
-            "ecr:GetAuthorizationToken have no resource-level scoping; the rest is limited to this cluster.",
-            ["Action::ecs:Submit*", "Resource::*"],
+            "The ECS agent's poll/telemetry actions (limited to this cluster by condition), "
+            "ecs:DiscoverPollEndpoint and ecr:GetAuthorizationToken have no resource-level scoping; the rest "
+            "is limited to this cluster.",
+            ["Resource::*"],
         )
         nag.acknowledge(
             self.auto_scaling_group,
@@ -114,3 +134,15 @@ class GpuCapacity(Construct):
             "volume is encrypted (tests/infra asserts it).",
             "AwsSolutions-EC26",
         )
+
+    @staticmethod
+    def _grant_agent(role: iam.Role, cluster: ecs.Cluster) -> None:
+        role.add_to_policy(iam.PolicyStatement(actions=AGENT_CLUSTER_ACTIONS, resources=[cluster.cluster_arn]))
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=AGENT_CONDITIONED_ACTIONS,
+                resources=["*"],
+                conditions={"ArnEquals": {"ecs:cluster": cluster.cluster_arn}},
+            )
+        )
+        role.add_to_policy(iam.PolicyStatement(actions=AGENT_UNSCOPED_ACTIONS, resources=["*"]))

@@ -9,12 +9,12 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_logs as logs
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import nag
-from infra.constructs.retention import log_retention
+from infra.constructs.log_group import log_group
 
 
 def backlog_steps(min_tasks: int, max_tasks: int, jobs_per_task: int) -> list[appscaling.ScalingInterval]:
@@ -49,11 +49,12 @@ class GpuWorkerService(Construct):
         jobs_per_task: int,
         scale_in_cooldown: Duration,
         log_retention_days: int,
+        log_key: kms.IKey,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention(log_retention_days), removal_policy=removal_policy
+        self.log_group = log_group(
+            self, "Logs", key=log_key, retention_days=log_retention_days, removal_policy=removal_policy
         )
         self.task_definition = ecs.Ec2TaskDefinition(self, "Task", network_mode=ecs.NetworkMode.BRIDGE)
         self.container = self.task_definition.add_container(

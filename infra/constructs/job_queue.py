@@ -6,7 +6,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra import nag
+from infra.constructs.dead_letter_queue import dead_letter_queue, sqs_managed_encryption
 
 
 class JobQueue(Construct):
@@ -20,18 +20,8 @@ class JobQueue(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=removal_policy,
-        )
-        nag.acknowledge(
-            self.dead_letter_queue,
-            "This is the dead-letter queue; its depth alarms in the monitoring stack.",
-            "AwsSolutions-SQS3",
+        self.dead_letter_queue = dead_letter_queue(
+            self, "DeadLetters", holds=f"{construct_id} jobs no worker could take", removal_policy=removal_policy
         )
         self.queue = sqs.Queue(
             self,
@@ -44,3 +34,4 @@ class JobQueue(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=self.dead_letter_queue),
             removal_policy=removal_policy,
         )
+        sqs_managed_encryption(self.queue)

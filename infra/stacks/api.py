@@ -22,9 +22,10 @@ from infra.config import InfraConfig
 from infra.constructs import grants
 from infra.constructs.app_secrets import mongo_uri_secret
 from infra.constructs.lambda_code import function_code
-from infra.constructs.retention import log_retention
+from infra.constructs.log_group import log_group
 from infra.constructs.service_function import ServiceFunction
 from infra.constructs.settings_environment import settings_environment
+from infra.reserved_concurrency import reserved_concurrency
 from infra.stacks.auth import JwtTrust
 from infra.stacks.storage import StorageStack
 from infra.stacks.workflows import WorkflowsStack
@@ -44,6 +45,9 @@ ACCESS_LOG_FORMAT = {
     "userAgent": "$context.identity.userAgent",
 }
 CORS_HEADERS = ["authorization", "content-type", "idempotency-key"]
+API_GATEWAY_CALLER = (
+    "the HTTP API, which returns its errors to the client (the Api5xx alarm counts them); the client retries"
+)
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)
@@ -102,8 +106,8 @@ class ApiStack(Stack):
                 expose_headers=["location"],
             ),
         )
-        self.access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention(config.log_retention_days), removal_policy=removal
+        self.access_logs = log_group(
+            self, "AccessLogs", key=storage.key, retention_days=config.log_retention_days, removal_policy=removal
         )
         self.stage = apigwv2.HttpStage(
             self,
@@ -119,6 +123,7 @@ class ApiStack(Stack):
 
         self.functions: dict[str, lambda_.Function] = {}
         code = function_code(config.bundle_lambdas)
+        concurrency = reserved_concurrency(config)
         for module, prefixes in routes.ROUTES.items():
             area = module.rsplit(".", 1)[1]
             handler = ServiceFunction(
@@ -129,7 +134,10 @@ class ApiStack(Stack):
                 description=f"HTTP API: {', '.join(prefixes)}",
                 environment=environment,
                 log_retention_days=config.log_retention_days,
+                log_key=storage.key,
                 removal_policy=removal,
+                reserved_concurrency=concurrency[area],
+                synchronous_caller=API_GATEWAY_CALLER,
             ).function
             self.functions[area] = handler
             if area != "docs":  # the docs serve a static spec: no database

@@ -6,7 +6,6 @@ from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra import nag
@@ -16,7 +15,7 @@ from infra.constructs.app_secrets import mongo_uri_secret
 from infra.constructs.gpu_capacity import GpuCapacity
 from infra.constructs.gpu_worker_service import GpuWorkerService
 from infra.constructs.lambda_code import REPO_ROOT, source_excludes
-from infra.constructs.retention import log_retention
+from infra.constructs.log_group import log_group
 from infra.constructs.settings_environment import settings_environment
 from infra.stacks.storage import StorageStack
 from infra.stacks.workflows import WorkflowsStack
@@ -62,8 +61,8 @@ class ComputeStack(Stack):
         self.vpc.add_flow_log(
             "FlowLogs",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                logs.LogGroup(self, "FlowLogGroup", retention=log_retention(config.log_retention_days),
-                              removal_policy=config.removal_policy)
+                log_group(self, "FlowLogGroup", key=storage.key, retention_days=config.log_retention_days,
+                          removal_policy=config.removal_policy)
             ),
             traffic_type=ec2.FlowLogTrafficType.REJECT,
         )
@@ -95,6 +94,7 @@ class ComputeStack(Stack):
             "secrets": secrets,
             "scale_in_cooldown": Duration.seconds(config.scale_in_cooldown_s),
             "log_retention_days": config.log_retention_days,
+            "log_key": storage.key,
             "removal_policy": config.removal_policy,
         }
         self.trainer = GpuWorkerService(

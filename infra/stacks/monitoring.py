@@ -1,17 +1,17 @@
-"""Monitoring: alarms (dead letters, failed executions, API 5xx, function and worker errors) that notify
-an SNS topic, and one dashboard of the whole platform."""
+"""Monitoring: alarms (dead letters, failed executions, API 5xx, function errors and throttles, worker
+errors) that notify an SNS topic encrypted with the platform key, and one dashboard of the whole platform."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from infra import nag
 from infra.config import InfraConfig
 from infra.constructs.gpu_worker_service import GpuWorkerService
 from infra.stacks.api import ApiStack
@@ -32,16 +32,12 @@ class MonitoringStack(Stack):
         api: ApiStack,
         workflows: WorkflowsStack,
         compute: ComputeStack,
+        key: kms.IKey,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.topic = sns.Topic(self, "Alarms", enforce_ssl=True)
-        nag.acknowledge(
-            self.topic,
-            "Alarm notifications carry only alarm names and states; CloudWatch cannot publish to a topic "
-            "encrypted with the AWS-managed key, and a customer key would cost more than the topic.",
-            "AwsSolutions-SNS2",
-        )
+        # The platform key's policy lets CloudWatch alarms publish (infra/constructs/platform_key.py).
+        self.topic = sns.Topic(self, "Alarms", enforce_ssl=True, master_key=key)
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
         self.alarms: list[cloudwatch.Alarm] = []
@@ -55,6 +51,13 @@ class MonitoringStack(Stack):
                 threshold=1,
                 description=f"{name} jobs a worker could not take {config.max_receive_count} times wait in the DLQ.",
             )
+        for name, queue in workflows.event_dead_letter_queues.items():
+            self._alarm(
+                f"{_pascal(name)}FailedEvents",
+                queue.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"),
+                threshold=1,
+                description=f"Events the {name} Lambda failed on after every retry wait in its dead-letter queue.",
+            )
         for name, machine in (("Training", workflows.training_state_machine), ("Tts", workflows.tts_state_machine)):
             self._alarm(f"{name}ExecutionsFailed", machine.metric_failed(period=FIVE_MINUTES), threshold=1,
                         description=f"{name} executions ended failed.")
@@ -63,8 +66,11 @@ class MonitoringStack(Stack):
         self._alarm("Api5xx", api.http_api.metric_server_error(period=FIVE_MINUTES), threshold=5,
                     description="The API answered 5xx (a server fault, never a client mistake).")
         for name, function in {**api.functions, **workflows.functions}.items():
-            self._alarm(f"{name.title().replace('_', '')}Errors", function.metric_errors(period=FIVE_MINUTES),
+            self._alarm(f"{_pascal(name)}Errors", function.metric_errors(period=FIVE_MINUTES),
                         threshold=1, description=f"The {name} Lambda raised errors.")
+            # Reserved concurrency reached (infra/reserved_concurrency.py): raise it if the database allows.
+            self._alarm(f"{_pascal(name)}Throttles", function.metric_throttles(period=FIVE_MINUTES),
+                        threshold=1, description=f"The {name} Lambda hit its reserved concurrency.")
         worker_errors = {
             name: self._worker_error_metric(name, worker)
             for name, worker in (("trainer", compute.trainer), ("synth", compute.synth))
@@ -147,3 +153,7 @@ class MonitoringStack(Stack):
             period=FIVE_MINUTES,
             label=worker.node.id,
         )
+
+
+def _pascal(snake: str) -> str:
+    return "".join(part.title() for part in snake.split("_"))

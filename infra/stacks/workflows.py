@@ -10,9 +10,9 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -20,17 +20,23 @@ from infra import nag
 from infra.config import InfraConfig
 from infra.constructs import grants
 from infra.constructs.app_secrets import mongo_uri_secret, provider_keys_secret
+from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.job_queue import JobQueue
 from infra.constructs.lambda_code import REPO_ROOT, function_code, source_excludes
-from infra.constructs.retention import log_retention
+from infra.constructs.log_group import log_group
 from infra.constructs.service_function import DEFAULT_TIMEOUT, ServiceFunction
 from infra.constructs.settings_environment import settings_environment
+from infra.reserved_concurrency import reserved_concurrency
 from infra.stacks.storage import StorageStack
 from voiceclone.workflows import definitions as asl
 
 AUDIO_LAMBDA_DOCKERFILE = "containers/audio-lambda/Dockerfile"
 # What the audio image's build context needs from the repository.
 AUDIO_IMAGE_SOURCES = ("src", "functions", "pyproject.toml", "README.md", "containers")
+STEP_FUNCTIONS_CALLER = (
+    "Step Functions, whose Retry (throttling and transient errors) and Catch (to fail-job) handle every error; "
+    "an execution that still fails raises the ExecutionsFailed alarm"
+)
 
 
 class WorkflowsStack(Stack):
@@ -40,6 +46,10 @@ class WorkflowsStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self._config = config
         self._removal = config.removal_policy
+        self._log_key = storage.key
+        self._concurrency = reserved_concurrency(config)
+        # Asynchronously invoked functions: the events that failed every retry, by function name.
+        self.event_dead_letter_queues: dict[str, sqs.Queue] = {}
         self.mongo_secret = mongo_uri_secret(self, config)
         # Buckets imported by name so the S3 notifications live here (no Storage <-> Workflows cycle).
         samples = s3.Bucket.from_bucket_name(self, "SamplesBucket", storage.samples.bucket_name)
@@ -72,7 +82,7 @@ class WorkflowsStack(Stack):
         fn = self._function
 
         analyze = fn("analyze_sample", audio_image("analyze_sample"), "Measures an uploaded sample; ready or rejected.",
-                     timeout=Duration.minutes(5), memory_size=3008)
+                     timeout=Duration.minutes(5), memory_size=3008, events="S3 upload events")
         self._objects(analyze, storage.samples, "raw/", grants.READ, listing=True)
         enhance = fn("enhance_sample", audio_image("enhance_sample"), "Cleans one sample into training clips.",
                      timeout=Duration.minutes(10), memory_size=3008)
@@ -91,7 +101,8 @@ class WorkflowsStack(Stack):
                     provider_keys_secret_arn=provider_keys.secret_arn)
         self._objects(remote, storage.outputs, "tts/", grants.WRITE)
         provider_keys.grant_read(remote)
-        cleanup = fn("cleanup", code, "Marks records whose objects expired or were deleted.", timeout=Duration.minutes(1))
+        cleanup = fn("cleanup", code, "Marks records whose objects expired or were deleted.", timeout=Duration.minutes(1),
+                     events="S3 removal and expiry events")
 
         # Until a worker picks the message up, only the heartbeat timeout runs: from zero workers it
         # must cover a cold GPU start.
@@ -117,7 +128,7 @@ class WorkflowsStack(Stack):
         )
 
         sweeper = fn("sweeper", code, "Fails jobs past their deadline and purges old records.",
-                     timeout=Duration.minutes(5),
+                     timeout=Duration.minutes(5), events="scheduled sweeps",
                      training_state_machine_arn=self.training_state_machine.state_machine_arn,
                      tts_state_machine_arn=self.tts_state_machine.state_machine_arn)
         for state_machine_name in self.state_machine_names.values():
@@ -129,7 +140,9 @@ class WorkflowsStack(Stack):
             self,
             "SweeperSchedule",
             schedule=events.Schedule.rate(Duration.minutes(config.sweeper_interval_minutes)),
-            targets=[targets.LambdaFunction(sweeper, retry_attempts=2)],
+            # A sweep EventBridge could not deliver lands with the sweeps that failed.
+            targets=[targets.LambdaFunction(sweeper, retry_attempts=2,
+                                            dead_letter_queue=self.event_dead_letter_queues["sweeper"])],
         )
 
         samples.add_event_notification(
@@ -178,9 +191,12 @@ class WorkflowsStack(Stack):
         *,
         timeout: Duration = DEFAULT_TIMEOUT,
         memory_size: int = 512,
+        events: str | None = None,
         **settings: str,
     ) -> lambda_.Function:
-        """An orchestration Lambda running `functions.orchestration.<name>` with read access to the MongoDB secret."""
+        """An orchestration Lambda running `functions.orchestration.<name>` with read access to the MongoDB secret.
+
+        `events`: what invokes it asynchronously (it gets a dead-letter queue); None: Step Functions calls it."""
         environment = dict(self._environment)
         environment.update({f"VOICECLONE_{key.upper()}": value for key, value in settings.items()})
         construct = ServiceFunction(
@@ -191,7 +207,11 @@ class WorkflowsStack(Stack):
             description=description,
             environment=environment,
             log_retention_days=self._config.log_retention_days,
+            log_key=self._log_key,
             removal_policy=self._removal,
+            reserved_concurrency=self._concurrency[name],
+            dead_letter_queue=self._event_dead_letter_queue(name, events) if events else None,
+            synchronous_caller=None if events else STEP_FUNCTIONS_CALLER,
             timeout=timeout,
             memory_size=memory_size,
         )
@@ -202,6 +222,12 @@ class WorkflowsStack(Stack):
         self.mongo_secret.grant_read(construct.function)
         self.functions[name] = construct.function
         return construct.function
+
+    def _event_dead_letter_queue(self, name: str, events: str) -> sqs.Queue:
+        queue = dead_letter_queue(self, f"{_pascal(name)}FailedEvents", holds=f"{events} {name} failed on",
+                                  removal_policy=self._removal)
+        self.event_dead_letter_queues[name] = queue
+        return queue
 
     def _state_machine(self, name: str, definition: asl.Definition, *, queue: JobQueue, timeout: Duration) -> sfn.StateMachine:
         substitutions = {
@@ -222,11 +248,9 @@ class WorkflowsStack(Stack):
             definition_body=sfn.DefinitionBody.from_string(json.dumps(definition)),
             definition_substitutions={key: value for key, value in substitutions.items() if key in used},
             logs=sfn.LogOptions(
-                destination=logs.LogGroup(
-                    self,
-                    f"{name}ExecutionLogs",
-                    retention=log_retention(self._config.log_retention_days),
-                    removal_policy=self._removal,
+                destination=log_group(
+                    self, f"{name}ExecutionLogs", key=self._log_key,
+                    retention_days=self._config.log_retention_days, removal_policy=self._removal,
                 ),
                 level=sfn.LogLevel.ALL,
                 include_execution_data=False,  # job texts and user ids stay out of the logs

@@ -17,7 +17,9 @@ def _metric(alarm: dict) -> tuple[str, str]:
 def test_dead_letters_failed_executions_and_api_5xx_raise_alarms(platform: Synthesized) -> None:
     metrics = [(_metric(alarm), flatten(alarm.get("Dimensions", []))) for alarm in _alarms(platform).values()]
     dead_letter_alarms = [d for (ns, name), d in metrics if name == "ApproximateNumberOfMessagesVisible"]
-    assert len(dead_letter_alarms) == 2 and all("DeadLetters" in d for d in dead_letter_alarms)
+    assert len([d for d in dead_letter_alarms if "DeadLetters" in d]) == 2  # the GPU job queues'
+    # ... and one per asynchronously invoked Lambda (tests/infra/test_hardening.py)
+    assert len([d for d in dead_letter_alarms if "FailedEvents" in d]) == 3
     failed = [d for (ns, name), d in metrics if (ns, name) == ("AWS/States", "ExecutionsFailed")]
     assert len(failed) == 2
     assert any((ns, name) == ("AWS/ApiGateway", "5xx") for (ns, name), _ in metrics)
@@ -30,6 +32,9 @@ def test_every_function_and_worker_has_an_error_alarm(platform: Synthesized) -> 
         [k for k in platform.resources("workflows", "AWS::Lambda::Function") if not k.startswith("BucketNotifications")]
     )
     assert len(function_alarms) == functions
+    # Throttles mean a function reached its reserved concurrency (infra/reserved_concurrency.py).
+    throttle_alarms = {flatten(a["Dimensions"]) for a in alarms if _metric(a) == ("AWS/Lambda", "Throttles")}
+    assert throttle_alarms == function_alarms
     worker_alarms = {_metric(a) for a in alarms if _metric(a)[0] == "VoiceClone/Workers"}
     assert worker_alarms == {("VoiceClone/Workers", "trainer-errors"), ("VoiceClone/Workers", "synth-errors")}
     filters = platform.resources("monitoring", "AWS::Logs::MetricFilter").values()

@@ -116,7 +116,8 @@ def test_executions_are_logged_and_traced(platform: Synthesized, name: str) -> N
 
 def test_both_job_queues_park_poison_messages_in_a_dead_letter_queue(platform: Synthesized) -> None:
     queues = platform.resources("workflows", "AWS::SQS::Queue")
-    main = {key: value for key, value in queues.items() if "DeadLetters" not in key}
+    main = {key: value for key, value in queues.items()
+            if key.startswith(("TrainQueue", "SynthQueue")) and "DeadLetters" not in key}
     assert len(main) == 2
     for key, queue in main.items():
         redrive = queue["Properties"]["RedrivePolicy"]
@@ -192,4 +193,10 @@ def test_orchestration_functions_reach_only_the_objects_their_code_touches(
     statements = policy_statements(platform.template("workflows"), f"{function}FunctionServiceRole")
     services = {action.split(":")[0] for statement in statements for action in actions_of(statement)}
     allowed = {"s3", "xray", "secretsmanager"} | ({"states"} if function == "Sweeper" else set())
-    assert services <= allowed, function
+    asynchronous = function in {"AnalyzeSample", "Cleanup", "Sweeper"}
+    assert services <= allowed | ({"sqs"} if asynchronous else set()), function
+    # An asynchronously invoked function may only hand its failed events to its own dead-letter queue.
+    for statement in statements:
+        if any(action.startswith("sqs:") for action in actions_of(statement)):
+            assert actions_of(statement) == ["sqs:SendMessage"]
+            assert all(f"{function}FailedEvents" in resource for resource in resources_of(statement))
