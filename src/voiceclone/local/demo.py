@@ -134,7 +134,7 @@ class DemoClient:
         started = time.perf_counter()
         result = work()
         self.timings[name] = seconds = time.perf_counter() - started
-        say(f"demo: {number}/{STEPS} {name}: {outcome(result)} ({seconds:.1f} s)")
+        say(f"demo: {number}/{STEPS} {name}: {outcome(result)} in {seconds:.1f} s")
         return result
 
 
