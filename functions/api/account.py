@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from functions.api.common import current_user_id, errors, is_admin, make_app, success
+from functions.api.common import current_user_id, errors, is_admin, make_app, observed_handler, success
 from voiceclone.config import get_settings
 from voiceclone.services import account
 from voiceclone.services.views import AccountView, PlatformStats
@@ -39,5 +39,6 @@ def platform_stats() -> PlatformStats:
 app = make_app(router)
 
 
+@observed_handler
 def lambda_handler(event: dict, context: Any) -> dict:
     return app.resolve(event, context)

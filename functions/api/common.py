@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -15,9 +14,12 @@ from pydantic import BaseModel
 from functions.api.request_body import BodyProblem, checked_event
 from voiceclone.config import get_settings
 from voiceclone.domain.errors import DomainError, Unauthorized
+from voiceclone.observability import API_REQUEST_ID, Component, Service
 from voiceclone.services.views import ErrorBody
 
-logger = Logger(service="voiceclone-api")
+API = Component(Service.API)
+logger = API.logger
+observed_handler = API.handler(API_REQUEST_ID)  # every API module's lambda_handler wears it
 
 GROUPS_CLAIM = "cognito:groups"
 

@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
 from functions.api.routes import ROUTES
+from voiceclone.observability import API_REQUEST_ID, Component, Service
 
 TITLE = "voiceclone API"
 VERSION = "0.1.0"
@@ -24,6 +25,7 @@ DESCRIPTION = (
 )
 _SWAGGER_DIR = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
 
+API = Component(Service.API)
 app = APIGatewayHttpResolver()
 
 
@@ -77,5 +79,6 @@ def swagger_ui() -> Response[str]:
     return Response(status_code=200, content_type="text/html", body=html)
 
 
+@API.handler(API_REQUEST_ID)
 def lambda_handler(event: dict, context: Any) -> dict:
     return app.resolve(event, context)

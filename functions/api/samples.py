@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from functions.api.common import current_user_id, errors, make_app, success
+from functions.api.common import current_user_id, errors, make_app, observed_handler, success
 from voiceclone.config import get_settings
 from voiceclone.domain.samples import SampleStatus
 from voiceclone.services import samples
@@ -82,5 +82,6 @@ def delete_sample(sample_id: str) -> Response[None]:
 app = make_app(router)
 
 
+@observed_handler
 def lambda_handler(event: dict, context: Any) -> dict:
     return app.resolve(event, context)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from functions.api.common import current_user_id, errors, header, is_admin, make_app, success
+from functions.api.common import current_user_id, errors, header, is_admin, make_app, observed_handler, success
 from voiceclone.config import get_settings
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.training import ModelType, QualityTarget
@@ -114,5 +114,6 @@ def stats(scope: Annotated[str, Query(pattern="^(user|platform)$")] = "user") ->
 app = make_app(router)
 
 
+@observed_handler
 def lambda_handler(event: dict, context: Any) -> dict:
     return app.resolve(event, context)

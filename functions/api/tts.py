@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from functions.api.common import current_user_id, errors, header, make_app, success
+from functions.api.common import current_user_id, errors, header, make_app, observed_handler, success
 from voiceclone.config import get_settings
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.services import tts
@@ -130,5 +130,6 @@ def model_info(model_id: str) -> ModelInfo:
 app = make_app(router)
 
 
+@observed_handler
 def lambda_handler(event: dict, context: Any) -> dict:
     return app.resolve(event, context)

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from functions.api.common import current_user_id, errors, make_app, success
+from functions.api.common import current_user_id, errors, make_app, observed_handler, success
 from voiceclone.config import get_settings
 from voiceclone.domain.voices import Visibility, VoiceStatus
 from voiceclone.services import voices
@@ -72,5 +72,6 @@ def delete_voice(voice_id: str) -> Response[None]:
 app = make_app(router)
 
 
+@observed_handler
 def lambda_handler(event: dict, context: Any) -> dict:
     return app.resolve(event, context)

@@ -8,12 +8,19 @@ sample `analyzing` -> `ready` (with quality metrics, metadata, suitable_for_trai
 are skipped. Output: `{"results": {key: "ready" | "rejected" | "skipped: ..."}}`.
 """
 
+from functions.orchestration.telemetry import ORCHESTRATION
 from voiceclone.audio.tasks import analyze_uploaded_sample, objects_in_event
 from voiceclone.config import get_settings
+from voiceclone.observability import S3_OBJECT_KEY, Dimension, MetricName
 from voiceclone.store import get_store
 
 
+@ORCHESTRATION.handler(S3_OBJECT_KEY)
 def lambda_handler(event, context):
     settings = get_settings()
     store = get_store(settings)
-    return {"results": {ref.key: analyze_uploaded_sample(store, settings, ref) for ref in objects_in_event(event)}}
+    results = {ref.key: analyze_uploaded_sample(store, settings, ref) for ref in objects_in_event(event)}
+    for outcome in results.values():
+        verdict = outcome.split(":", 1)[0]  # "skipped: already analysed" counts as skipped
+        ORCHESTRATION.emit(MetricName.SAMPLES_ANALYZED, 1, **{Dimension.VERDICT: verdict})
+    return {"results": results}

@@ -8,9 +8,12 @@ Output: `{"sample_id", "clips": [{"key", "duration_s", "transcript", "language"}
 "speech_s", "clips_denoised"}`. An unusable sample raises JobNotRunnable with a message for the user.
 """
 
+from functions.orchestration.telemetry import ORCHESTRATION
 from voiceclone.audio.tasks import EnhanceSampleEvent, prepare_sample_clips
 from voiceclone.config import get_settings
+from voiceclone.observability import STEP_JOB_ID
 
 
+@ORCHESTRATION.handler(STEP_JOB_ID)
 def lambda_handler(event, context):
     return prepare_sample_clips(get_settings(), EnhanceSampleEvent.model_validate(event))
