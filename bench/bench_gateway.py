@@ -6,7 +6,11 @@
 
 p50/p99/mean over 200 sequential requests on one keep-alive connection after 20 warm-up requests.
 The TTS state machine is swapped for a one-state Pass machine so executions end at once and the
-numbers measure the request path, not background workflow work. Writes bench/results/gateway.json/.md.
+numbers measure the request path, not background workflow work.
+
+Bursts: 250 connections opened at once, one GET /bench/constant each (`Connection: close`), 5 times:
+the median burst's wall time, p50/p99 of the requests' latencies over all bursts, and how many
+connections failed (reset, refused, timed out). Writes bench/results/gateway.json/.md.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import socket
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +33,8 @@ WARMUP = 20
 USER = "bench-user"
 CONSTANT_PATH = "/bench/constant"
 PASS_MACHINE = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+BURST_CONNECTIONS = 250
+BURSTS = 5
 
 
 def lambda_handler(event: dict, context: object) -> dict:
@@ -57,6 +65,57 @@ def measure(call: Callable[[], Any], expected_status: int, after: Callable[[Any]
         "p99_ms": round(percentile(timings_ms, 0.99), 2),
         "mean_ms": round(statistics.fmean(timings_ms), 2),
         "requests": REQUESTS,
+    }
+
+
+def one_connection(address: tuple[str, int], request: bytes, start: threading.Barrier) -> tuple[float, str]:
+    """Seconds from the burst's release to the whole response, and the status (or the failure's name)."""
+    start.wait()
+    started = time.perf_counter()
+    try:
+        with socket.create_connection(address, timeout=60) as sock:
+            sock.sendall(request)
+            raw = b""
+            while chunk := sock.recv(65536):
+                raw += chunk
+    except OSError as error:
+        return time.perf_counter() - started, type(error).__name__
+    status = raw.split(b" ", 2)[1].decode() if raw else "closed without a response"
+    return time.perf_counter() - started, status
+
+
+def one_burst(address: tuple[str, int], request: bytes) -> tuple[float, list[tuple[float, str]]]:
+    """Wall time (ms) from release to the last response, and each connection's (seconds, status)."""
+    start = threading.Barrier(BURST_CONNECTIONS + 1)
+    results: list[tuple[float, str]] = []
+    threads = [threading.Thread(target=lambda: results.append(one_connection(address, request, start)))
+               for _ in range(BURST_CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    released = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return (time.perf_counter() - released) * 1000, results
+
+
+def measure_bursts(address: tuple[str, int], token: str) -> dict:
+    request = (f"GET {CONSTANT_PATH} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n"
+               "Connection: close\r\n\r\n").encode()
+    walls_ms, latencies_ms, outcomes = [], [], []
+    for _ in range(BURSTS):
+        wall_ms, results = one_burst(address, request)
+        walls_ms.append(wall_ms)
+        latencies_ms += [seconds * 1000 for seconds, _ in results]
+        outcomes += [status for _, status in results]
+    return {
+        "burst_wall_ms_median": round(statistics.median(walls_ms), 1),
+        "request_p50_ms": round(statistics.median(latencies_ms), 1),
+        "request_p99_ms": round(percentile(latencies_ms, 0.99), 1),
+        "requests": len(outcomes),
+        "status_200": outcomes.count("200"),
+        "failed_connections": sum(1 for status in outcomes if not status.isdigit()),
+        "server_errors": sum(1 for status in outcomes if status.isdigit() and int(status) >= 500),
     }
 
 
@@ -104,14 +163,18 @@ def run() -> dict:
                     "get_tts_job": measure(lambda: client.get(f"/api/tts/job/{job_id}"), 200),
                     "post_tts_generate": measure(lambda: client.post("/api/tts/generate", json=body), 202, cancel),
                 }
+            bursts = measure_bursts(stack.gateway.server_address, stack.issue_token(USER))
     constant = figures["constant_handler"]["p50_ms"]
     for name in ("get_tts_job", "post_tts_generate"):
         figures[name]["p50_ratio_to_constant"] = round(figures[name]["p50_ms"] / constant, 2)
     return {
         "benchmark": "gateway",
-        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count()},
+        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
+                    "load_average_1m": round(os.getloadavg()[0], 2)},
         "method": f"{REQUESTS} sequential requests after {WARMUP} warm-up, one keep-alive connection (httpx)",
         "results": figures,
+        "bursts": {"method": f"{BURSTS} bursts of {BURST_CONNECTIONS} connections opened at once, "
+                             f"one GET {CONSTANT_PATH} each", **bursts},
     }
 
 
@@ -122,12 +185,20 @@ def write(result: dict) -> None:
         f"| {name} | {r['p50_ms']} | {r['p99_ms']} | {r['mean_ms']} | {r.get('p50_ratio_to_constant', 1.0)} |"
         for name, r in result["results"].items()
     ]
+    machine, bursts = result["machine"], result["bursts"]
     (RESULTS / "gateway.md").write_text(
         "# Local gateway request latency\n\n"
-        f"{result['method']}; Python {result['machine']['python']}, {result['machine']['cpu_count']} CPUs.\n\n"
+        f"{result['method']}; Python {machine['python']}, {machine['cpu_count']} CPUs, "
+        f"load average {machine['load_average_1m']}.\n\n"
         "| request | p50 ms | p99 ms | mean ms | p50 / constant |\n|---|---|---|---|---|\n"
         + "\n".join(rows) + "\n\n"
-        "`constant_handler` is the gateway's own cost (JWT verification, API Gateway v2 event, dispatch, HTTP).\n"
+        "`constant_handler` is the gateway's own cost (JWT verification, API Gateway v2 event, dispatch, HTTP).\n\n"
+        f"## Bursts\n\n{bursts['method']}.\n\n"
+        "| burst wall ms (median) | request p50 ms | request p99 ms | requests | 200 | failed connections "
+        "| server errors |\n|---|---|---|---|---|---|---|\n"
+        f"| {bursts['burst_wall_ms_median']} | {bursts['request_p50_ms']} | {bursts['request_p99_ms']} "
+        f"| {bursts['requests']} | {bursts['status_200']} | {bursts['failed_connections']} "
+        f"| {bursts['server_errors']} |\n"
     )
 
 
