@@ -97,8 +97,9 @@ def test_a_worker_error_fails_the_job_with_the_workers_message_and_refunds(harne
     assert described["status"] == "FAILED" and described["error"] == "TtsJobFailed"
     failed = harness.store.tts.get(USER, job["job_id"])
     assert failed.status == JobStatus.FAILED
-    # the worker's own words (SendTaskFailure cause), not a generic failure
-    assert "Not Found" in failed.error_message or "404" in failed.error_message, failed.error_message
+    # the worker's own words (SendTaskFailure cause) in plain language, no raw botocore text
+    assert "model files are missing" in failed.error_message, failed.error_message
+    assert "ClientError" not in failed.error_message and "HeadObject" not in failed.error_message
     assert described["cause"] == failed.error_message
     assert month_characters(harness.store, USER) == 0
 
