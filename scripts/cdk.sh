@@ -2,7 +2,8 @@
 # Runs the project's own AWS CDK CLI (npm `aws-cdk`, pinned in infra/package.json, installed into
 # infra/node_modules on first use) with the project's Python: `scripts/cdk.sh synth`,
 # `scripts/cdk.sh deploy --all`, `scripts/cdk.sh destroy --all`...
-# `synth` needs no AWS access: it writes cdk.out/ (cdk-nag checks included) and lints it with cfn-lint.
+# `synth` needs no AWS access: it writes cdk.out/ (cdk-nag checks included), lints it with cfn-lint and
+# scans it with checkov (docs/deploy-checks.md); any finding fails it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,8 @@ if [ "${1:-}" = "synth" ]; then
   # --no-notices: the notices feed is fetched from AWS; synth stays offline.
   "$CDK" synth --quiet --no-notices "$@"
   python -m infra.lint cdk.out
+  scripts/install.sh checkov  # a no-op once .venv/checkov matches infra/checkov-requirements.txt
+  python -m infra.checkov_scan cdk.out
 else
   exec "$CDK" "$@"
 fi

@@ -1,6 +1,7 @@
 """The whole app with validation on, as `make synth` runs it: cdk-nag AwsSolutionsChecks leave no
 unacknowledged finding (synthesis fails otherwise), every acknowledgement carries a reason, and
-cfn-lint finds nothing in the synthesised templates."""
+neither cfn-lint nor checkov (from .venv/checkov, made by scripts/install.sh) finds anything in the
+synthesised templates."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ from pathlib import Path
 import pytest
 from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 
-from infra import nag
+from infra import checkov_skip, nag
+from infra.checkov_scan import scan
 from infra.constructs import grants
 from infra.lint import IGNORED_RULES, lint_assembly
 
 # Every non-default switch at once: retained data off, no NAT, an external issuer (no Cognito), a custom
-# domain, a warm synth worker, alarm e-mails.
+# domain, a warm synth worker, alarm e-mails, a small MongoDB tier (reserved concurrency scaled down).
 ALL_OPTIONS = {
+    "mongo_max_connections": 500,
     "destroy_data_on_delete": "true", "nat_gateways": 0, "jwt_issuer": "https://login.example.com/",
     "jwt_audience": "voiceclone", "domain_name": "api.example.com",
     "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/example", "synth_min_tasks": 1,
@@ -107,8 +111,34 @@ def test_cfn_lint_finds_nothing(assembly) -> None:
     assert all(reason for reason in IGNORED_RULES.values())
 
 
+def test_checkov_finds_nothing_and_every_skip_has_its_reason(assembly) -> None:
+    _, outdir = assembly
+    result = scan(outdir)
+    assert result.failed == [] and result.parsing_errors == []
+    assert result.passed > 400 and len(result.skipped) > 40
+    assert all(len(reason.split()) >= checkov_skip.MIN_REASON_WORDS for reason in result.skipped.values())
+
+
+def test_checkov_fails_an_unchecked_resource_and_honours_an_inline_skip(tmp_path: Path) -> None:
+    """The control: the same scan on a Lambda without reserved concurrency, DLQ or VPC."""
+    app = App(outdir=str(tmp_path))
+    stack = Stack(app, "Control")
+    function = lambda_.Function(stack, "Fn", runtime=lambda_.Runtime.PYTHON_3_11, handler="index.handler",
+                                code=lambda_.Code.from_inline("def handler(event, context): return None"))
+    checkov_skip.skip(function, "control: skipped here with a reason", "CKV_AWS_117")
+    app.synth()
+    result = scan(tmp_path)
+    failed = {finding.split()[0] for finding in result.failed}
+    assert {"CKV_AWS_115", "CKV_AWS_116"} <= failed and "CKV_AWS_117" not in failed
+    logical_id = stack.get_logical_id(function.node.default_child)
+    assert result.skipped == {f"CKV_AWS_117 AWS::Lambda::Function.{logical_id}": "control: skipped here with a reason"}
+    assert not result.clean
+
+
 def test_every_documented_option_stays_clean(tmp_path: Path) -> None:
     _, outdir = _synth_with_checks(tmp_path, ALL_OPTIONS)
     assert _violations(outdir / "validation-report.json") == []
     assert not (outdir / "VoiceClone-Auth.template.json").exists()
     assert lint_assembly(outdir) == []
+    result = scan(outdir)
+    assert result.failed == [] and result.parsing_errors == []
