@@ -6,6 +6,11 @@ The recordings come from Debian packages that `scripts/fetch_test_speech.sh` unp
 - `english_utterances()`: five LibriVox utterances read by one speaker (pocketsphinx-testdata), 16 kHz.
 - `czech_utterances(speaker)`: ~100 minutes of Czech game dialogue (Fish Fillets NG) by several voice
   actors; the speaker is the character ("small", "big", "statue", ...), transcripts from dialogs_cs.lua.
+- `dutch_utterances(speaker)`: the same game's Dutch dialogue by two other voice actors ("small",
+  "big"; ~1500 lines, Ogg Vorbis 22.05 kHz), transcripts from dialogs_nl.lua.
+- `klettres_utterances(language)`: letters and syllables read by native speakers (KLettres), ~20
+  languages, 44.1 kHz; the transcript is the letter or syllable.
+- `calibration_voices()`: every real voice above as `Voice`s (speaker, language, style, utterances).
 - `espeak_utterance(text, voice)`: a synthetic speaker rendered by espeak-ng into a temporary WAV.
 - `concatenated_speech(seconds)`: one long mono signal of real Czech speech, for benchmarks.
 """
@@ -29,6 +34,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 FETCH_SCRIPT = REPO_ROOT / "scripts" / "fetch_test_speech.sh"
 LIBRIVOX_DIR = Path("usr/share/pocketsphinx/test/data/librivox")
 FILLETS_DIR = Path("usr/share/games/fillets-ng")
+KLETTRES_DIR = Path("usr/share/klettres")
 
 # dialogId("id", "font_speaker", "English") followed by dialogStr("Czech text")
 _DIALOG = re.compile(
@@ -57,13 +63,14 @@ class Utterance:
         return sf.info(self.path).duration
 
 
+@functools.cache
 def speech_cache() -> Path:
-    """The cache folder, fetched on first use."""
+    """The cache folder, fetched (or completed with newly listed packages) on first use per process;
+    the script returns at once when the cache is complete."""
     cache = Path(os.environ.get("VOICECLONE_SPEECH_CACHE", REPO_ROOT / ".cache" / "speech"))
-    if not (cache / ".complete").exists():
-        result = subprocess.run([str(FETCH_SCRIPT)], check=False, capture_output=True, text=True, timeout=900)
-        if result.returncode != 0:
-            raise RuntimeError(f"{FETCH_SCRIPT} failed, test speech unavailable:\n{result.stderr}")
+    result = subprocess.run([str(FETCH_SCRIPT)], check=False, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError(f"{FETCH_SCRIPT} failed, test speech unavailable:\n{result.stderr}")
     return cache
 
 
@@ -81,18 +88,26 @@ def english_utterances() -> tuple[Utterance, ...]:
 
 
 @functools.cache
-def _all_czech_utterances() -> tuple[Utterance, ...]:
+def _all_fillets_utterances(language: str) -> tuple[Utterance, ...]:
     root = speech_cache() / FILLETS_DIR
     utterances = []
-    for dialogs in sorted((root / "script").glob("*/dialogs_cs.lua")):
+    for dialogs in sorted((root / "script").glob(f"*/dialogs_{language}.lua")):
         level = dialogs.parent.name
         for match in _DIALOG.finditer(dialogs.read_text(encoding="utf-8")):
-            path = root / "sound" / level / "cs" / f"{match['id']}.ogg"
+            path = root / "sound" / level / language / f"{match['id']}.ogg"
             speaker = match["font"].removeprefix("font_")
             text = match["text"].replace('\\"', '"').strip()
             if path.exists() and speaker and text:
-                utterances.append(Utterance(path, text, speaker, "cs"))
+                utterances.append(Utterance(path, text, speaker, language))
     return tuple(utterances)
+
+
+def fillets_utterances(language: str, speaker: str | None = None) -> tuple[Utterance, ...]:
+    """Fish Fillets NG dialogue in `language` ("cs" or "nl"), optionally one speaker's lines only."""
+    utterances = _all_fillets_utterances(language)
+    if speaker is None:
+        return utterances
+    return tuple(u for u in utterances if u.speaker == speaker)
 
 
 def czech_utterances(speaker: str | None = None) -> tuple[Utterance, ...]:
@@ -100,18 +115,74 @@ def czech_utterances(speaker: str | None = None) -> tuple[Utterance, ...]:
 
     The two main actors are "small" (~780 lines) and "big" (~740 lines).
     """
-    utterances = _all_czech_utterances()
-    if speaker is None:
-        return utterances
-    return tuple(u for u in utterances if u.speaker == speaker)
+    return fillets_utterances("cs", speaker)
+
+
+def dutch_utterances(speaker: str | None = None) -> tuple[Utterance, ...]:
+    """Dutch dialogue (OGG Vorbis 22.05 kHz mono): "small" (~780 lines) and "big" (~740 lines)."""
+    return fillets_utterances("nl", speaker)
 
 
 def czech_speakers() -> dict[str, int]:
     """Speaker name -> number of lines, most lines first."""
     counts: dict[str, int] = {}
-    for utterance in _all_czech_utterances():
+    for utterance in _all_fillets_utterances("cs"):
         counts[utterance.speaker] = counts.get(utterance.speaker, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
+@functools.cache
+def klettres_languages() -> tuple[str, ...]:
+    root = speech_cache() / KLETTRES_DIR
+    return tuple(sorted(d.name for d in root.iterdir() if (d / "alpha").is_dir() and any((d / "alpha").glob("*.ogg"))))
+
+
+@functools.cache
+def klettres_utterances(language: str) -> tuple[Utterance, ...]:
+    """Letters ("alpha") and syllables ("syllab") read by a native speaker, one file each, 44.1 kHz.
+
+    The two folders may be different readers: the speaker is "<language>_alpha" or "<language>_syllab".
+    """
+    folder = speech_cache() / KLETTRES_DIR / language
+    utterances = []
+    for kind in ("alpha", "syllab"):
+        for path in sorted((folder / kind).glob("*.ogg")):
+            utterances.append(Utterance(path, path.stem, f"{language}_{kind}", language))
+    return tuple(utterances)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One real speaker of the calibration set: where it comes from and its recordings."""
+
+    name: str  # unique: "<source>/<speaker>"
+    source: str  # "librivox", "fillets_cs", "fillets_nl", "klettres"
+    language: str
+    style: str  # "read", "acted", "isolated words"
+    utterances: tuple[Utterance, ...]
+
+
+def calibration_voices(min_lines: int = 8) -> tuple[Voice, ...]:
+    """Every real voice the cache holds with at least `min_lines` recordings (deterministic order).
+
+    Fillets characters are counted as voices (a few minor characters may share an actor); KLettres
+    letters and syllables per language are one voice each when read by one person (not known: both
+    folders are kept apart).
+    """
+    voices = [Voice("librivox/austen", "librivox", "en", "read", english_utterances())]
+    for language in ("cs", "nl"):
+        by_speaker: dict[str, list[Utterance]] = {}
+        for utterance in fillets_utterances(language):
+            by_speaker.setdefault(utterance.speaker, []).append(utterance)
+        for speaker, lines in sorted(by_speaker.items()):
+            voices.append(Voice(f"fillets_{language}/{speaker}", f"fillets_{language}", language, "acted", tuple(lines)))
+    for language in klettres_languages():
+        by_speaker = {}
+        for utterance in klettres_utterances(language):
+            by_speaker.setdefault(utterance.speaker, []).append(utterance)
+        for speaker, lines in sorted(by_speaker.items()):
+            voices.append(Voice(f"klettres/{speaker}", "klettres", language, "isolated words", tuple(lines)))
+    return tuple(v for v in voices if len(v.utterances) >= min_lines or v.source == "librivox")
 
 
 def espeak_utterance(

@@ -51,13 +51,18 @@ def loud_level_db(powers: np.ndarray) -> float:
     return float(to_db(np.percentile(powers, 95))) if len(powers) else -300.0
 
 
+def speech_threshold_db(powers: np.ndarray) -> float:
+    """Frame power (dB) above which a frame may hold speech: 6 dB over the noise floor and no more
+    than 30 dB under the loud frames."""
+    noise_db, loud_db = to_db(noise_power(powers)), loud_level_db(powers)
+    return float(max(noise_db + SPEECH_MARGIN_DB, loud_db - SPEECH_RANGE_DB))
+
+
 def speech_mask(powers: np.ndarray, frame_s: float = FRAME_S) -> np.ndarray:
     """True for frames that hold speech, from an adaptive threshold between noise floor and loud level."""
     if len(powers) == 0:
         return np.zeros(0, dtype=bool)
-    noise_db, loud_db = to_db(noise_power(powers)), loud_level_db(powers)
-    threshold = max(noise_db + SPEECH_MARGIN_DB, loud_db - SPEECH_RANGE_DB)
-    active = to_db(powers) > threshold
+    active = to_db(powers) > speech_threshold_db(powers)
     bridge = max(round(BRIDGE_GAP_S / frame_s), 1)
     burst = max(round(MIN_BURST_S / frame_s), 1)
     padded = np.pad(active, bridge)

@@ -1,7 +1,9 @@
 """`analyze`: one pass over a recording, block by block, into an `AnalysisReport`.
 
-Every measurement is accumulated per 10 s block (frame powers, loudness sub-blocks, spectrum sums,
-pitch frames, counters), so memory stays bounded for long files; the verdict is `verdict.judge`.
+Every measurement is accumulated per 10 s block (frame powers, loudness sub-blocks, spectrum sums by
+frame level, the loud end of the amplitude histogram, pitch frames, counters), so memory stays bounded
+for long files. Detectors: `bandlimit` (cutoff), `clipping` (clip level), `activity` (speech, SNR),
+`pitch`, `loudness`; the verdicts are `voiceclone.domain.sample_verdict.judge` for every quality target.
 """
 
 from __future__ import annotations
@@ -14,17 +16,22 @@ import numpy as np
 import soxr
 from scipy import fft
 
-from voiceclone.audio import activity, pitch
+from voiceclone.audio import activity, bandlimit, pitch
+from voiceclone.audio.clipping import ClippingHistogram
 from voiceclone.audio.codecs import ArrayAudio, AudioSource, open_audio
 from voiceclone.audio.limits import AudioLimits
 from voiceclone.audio.loudness import LoudnessMeter, true_peak_dbtp
 from voiceclone.audio.report import AnalysisReport, AudioMetrics
-from voiceclone.audio.verdict import Thresholds, judge
+from voiceclone.domain.sample_verdict import METRICS_VERSION
+from voiceclone.audio.verdict import judge_all
+from voiceclone.domain.training import QualityTarget
 
 FRAMES_PER_BLOCK = 500  # 20 ms frames: 10 s blocks
-CLIP_LEVEL = 0.99  # |x| at or above this (of full scale) counts towards clipping
-BANDWIDTH_RANGE_DB = 50.0
 SPECTRUM_FRAME_S = 0.032
+QUIET_PERCENTILE = 10.0  # the quietest frames' spectrum is the noise the cutoff's floor is compared with
+# 16-bit quantisation noise per bin of a Hann-windowed frame (LSB^2 / 12 * sum of w^2): the spectra
+# never count as lower than this, so a float file's empty top reads as a floor like a 16-bit one's
+QUANTISATION_POWER_PER_SAMPLE = 2.0**-30 / 12
 TRUE_PEAK_MARGIN_DB = 6.0
 
 
@@ -33,28 +40,30 @@ def analyze(
     transcript: str | None = None,
     *,
     limits: AudioLimits | None = None,
-    thresholds: Thresholds | None = None,
+    target: QualityTarget = QualityTarget.MEDIUM,
 ) -> AnalysisReport:
-    """Measure a recording (encoded bytes/path/stream, or an `ArrayAudio`) and judge it for training.
+    """Measure a recording (encoded bytes/path/stream, or an `ArrayAudio`) and judge it for training
+    (`verdict` for `target`, `verdicts` for every quality target).
 
     Raises the `voiceclone.audio.errors` exceptions for files that cannot be analysed at all.
     """
     if hasattr(source, "blocks"):
-        return _analyze_source(source, transcript, thresholds)
+        return _analyze_source(source, transcript, target)
     with open_audio(source, limits) as audio:
-        return _analyze_source(audio, transcript, thresholds)
+        return _analyze_source(audio, transcript, target)
 
 
 def analyze_array(samples: np.ndarray, sample_rate: int, transcript: str | None = None) -> AnalysisReport:
     return analyze(ArrayAudio(samples, sample_rate), transcript)
 
 
-def _analyze_source(source: AudioSource, transcript: str | None, thresholds: Thresholds | None) -> AnalysisReport:
+def _analyze_source(source: AudioSource, transcript: str | None, target: QualityTarget) -> AnalysisReport:
     features = StreamFeatures(source.info.sample_rate, source.info.channels)
     for block in source.blocks(features.block_len):
         features.add(block)
     metrics = features.metrics(transcript)
-    return AnalysisReport(info=source.info, metrics=metrics, verdict=judge(source.info, metrics, thresholds))
+    verdicts = judge_all(metrics, source.info.sample_rate, source.info.channels)
+    return AnalysisReport(info=source.info, metrics=metrics, verdict=verdicts[str(target)], verdicts=verdicts)
 
 
 def mix_to_mono(block: np.ndarray) -> np.ndarray:
@@ -76,7 +85,7 @@ class StreamFeatures:
         self.block_len = self.frame_len * FRAMES_PER_BLOCK
         self.samples = 0
         self.nonfinite = 0
-        self.clipped = 0
+        self.clipping = ClippingHistogram()
         self.peak = 0.0
         self.true_peak = -np.inf
         self.sums = np.zeros(channels)
@@ -85,7 +94,7 @@ class StreamFeatures:
         self.powers: list[np.ndarray] = []
         self.loudness = LoudnessMeter(sample_rate, channels, self.frame_len * 5)
         self.spectrum_len = 1 << int(np.ceil(np.log2(SPECTRUM_FRAME_S * sample_rate)))
-        self.spectrum = np.zeros(self.spectrum_len // 2 + 1)
+        self.spectra = bandlimit.SpectrumByLevel(self.spectrum_len // 2 + 1)
         self.window = np.hanning(self.spectrum_len).astype(np.float32)
         self.resampler = soxr.ResampleStream(sample_rate, pitch.PITCH_RATE, 1, dtype="float32", quality="LQ")
         self.pitch_tail = np.zeros(0, dtype=np.float32)
@@ -106,7 +115,7 @@ class StreamFeatures:
         magnitude = np.abs(block)
         block_peak = float(magnitude.max(initial=0.0))
         self.peak = max(self.peak, block_peak)
-        self.clipped += _clipped_samples(magnitude)
+        self.clipping.add(block)
         # inter-sample peaks rise well under 6 dB above the samples: quieter blocks cannot set a new maximum
         if block_peak > 0 and 20 * np.log10(block_peak) + TRUE_PEAK_MARGIN_DB > self.true_peak:
             self.true_peak = max(self.true_peak, true_peak_dbtp(block, magnitude))
@@ -119,8 +128,10 @@ class StreamFeatures:
     def _add_spectrum(self, mono: np.ndarray) -> None:
         usable = len(mono) // self.spectrum_len * self.spectrum_len
         if usable:
-            frames = mono[:usable].reshape(-1, self.spectrum_len) * self.window
-            self.spectrum += np.square(np.abs(fft.rfft(frames, axis=1))).sum(axis=0)
+            frames = mono[:usable].reshape(-1, self.spectrum_len)
+            frame_power = np.einsum("ij,ij->i", frames, frames) / self.spectrum_len
+            spectra = np.square(np.abs(fft.rfft(frames * self.window, axis=1)))
+            self.spectra.add(spectra, frame_power)
 
     def _add_pitch(self, mono: np.ndarray, last: bool) -> None:
         resampled = self.resampler.resample_chunk(mono, last=last)
@@ -141,6 +152,8 @@ class StreamFeatures:
         f0 = pitch_f0[pitch_in_speech & np.isfinite(pitch_f0)]
         total = max(self.samples * self.channels, 1)
         loudness = self.loudness.integrated()
+        clipping = self.clipping.estimate()
+        cutoff = self._cutoff(powers)
         return AudioMetrics(
             duration_s=self.samples / self.rate,
             speech_duration_s=speech_s,
@@ -151,9 +164,15 @@ class StreamFeatures:
             loudness_lufs=loudness if np.isfinite(loudness) else None,
             true_peak_dbtp=self.true_peak if np.isfinite(self.true_peak) else None,
             peak_dbfs=20 * float(np.log10(self.peak)) if self.peak > 0 else None,
-            clipping_ratio=self.clipped / total,
+            clipping_ratio=clipping.clipped_ratio,
+            clip_level=clipping.clip_level,
+            flat_top_ratio=clipping.flat_top_ratio,
             dc_offset=float(np.abs(self.sums).max() / max(self.samples, 1)),
-            bandwidth_hz=self._bandwidth_hz(),
+            bandwidth_hz=cutoff.frequency_hz if cutoff else self.rate / 2,
+            cutoff_hz=cutoff.frequency_hz if cutoff else None,
+            cutoff_depth_db=cutoff.depth_db if cutoff else None,
+            cutoff_steepness_db_per_octave=cutoff.steepness_db_per_octave if cutoff else None,
+            metrics_version=METRICS_VERSION,
             channel_correlation=self._channel_correlation(),
             nonfinite_ratio=self.nonfinite / total,
             leading_silence_s=(segments[0][0] if segments else len(speech)) * frame_s,
@@ -176,12 +195,17 @@ class StreamFeatures:
         in_speech = speech[index] if len(speech) else np.zeros(len(f0), dtype=bool)
         return f0, in_speech
 
-    def _bandwidth_hz(self) -> float:
-        if not self.spectrum.any():
-            return 0.0
-        level = activity.to_db(self.spectrum)
-        audible = np.flatnonzero(level >= level.max() - BANDWIDTH_RANGE_DB)
-        return float(audible.max() * self.rate / self.spectrum_len)
+    def _cutoff(self, powers: np.ndarray) -> bandlimit.Cutoff | None:
+        """The band-limit cliff in the spectrum of the speech frames (those above the speech threshold
+        of the activity detector), against the spectrum of the quietest frames."""
+        if not len(powers) or not self.spectra.sums.any():
+            return None
+        floor = QUANTISATION_POWER_PER_SAMPLE * float(np.square(self.window).sum())
+        speech = self.spectra.mean_above(activity.speech_threshold_db(powers))
+        quiet = self.spectra.mean_below_percentile(QUIET_PERCENTILE)
+        if speech is None or quiet is None:
+            return None
+        return bandlimit.find_cutoff(np.maximum(speech, floor), np.maximum(quiet, floor), self.rate)
 
     def _channel_correlation(self) -> float | None:
         if self.channels == 1:
@@ -189,18 +213,6 @@ class StreamFeatures:
         denominator = np.sqrt(self.squares[0] * self.squares[1:])
         correlation = np.where(denominator > 0, self.cross[1:] / np.maximum(denominator, 1e-30), 1.0)
         return float(correlation.min())
-
-
-def _clipped_samples(magnitude: np.ndarray) -> int:
-    """Samples at full scale with a neighbour also at full scale (a lone peak sample is not clipping)."""
-    hot = magnitude >= CLIP_LEVEL
-    if not hot.any():
-        return 0
-    pairs = hot[1:] & hot[:-1]
-    flagged = np.zeros_like(hot)
-    flagged[1:] |= pairs
-    flagged[:-1] |= pairs
-    return int(np.count_nonzero(flagged))
 
 
 def _words_per_minute(transcript: str | None, speech_s: float) -> float | None:

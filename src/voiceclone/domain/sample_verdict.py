@@ -156,7 +156,7 @@ def _dbfs(level: float) -> float:
 
 def _clipping_evidence(m: AudioMetrics) -> str:
     level = f" at {m.clip_level:.2f} of full scale ({_dbfs(m.clip_level):.1f} dBFS)" if m.clip_level else ""
-    return f"{m.clipping_ratio:.2%} of samples are clipped{level}"
+    return f"clipping: {m.clipping_ratio:.2%} of samples are clipped{level}"
 
 
 def _cutoff_evidence(m: AudioMetrics) -> str:
@@ -166,7 +166,7 @@ def _cutoff_evidence(m: AudioMetrics) -> str:
     if m.cutoff_steepness_db_per_octave is not None:
         shape.append(f"{m.cutoff_steepness_db_per_octave:.0f} dB/octave")
     detail = f" ({', '.join(shape)})" if shape else ""
-    return f"the spectrum stops at {m.cutoff_hz / 1000:.1f} kHz{detail}"
+    return f"band-limited: the spectrum stops at {m.cutoff_hz / 1000:.1f} kHz{detail}"
 
 
 def _blocking_reasons(m: AudioMetrics, sample_rate: int, t: Thresholds) -> list[str]:

@@ -119,7 +119,7 @@ def test_telephone_audio_8_khz(long_czech):
     report = analyze(wav_bytes(telephone, 8000))
     assert report.info.sample_rate == 8000
     assert report.metrics.bandwidth_hz <= 4000
-    assert any("sample rate 8000 Hz is too low" in r for r in report.verdict.reasons)
+    assert any("sample rate 8000 Hz carries nothing above 4.0 kHz" in r for r in report.verdict.reasons)
 
 
 def test_six_channels(long_czech):
