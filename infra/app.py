@@ -2,7 +2,7 @@
 
 Stacks: Storage, Auth, Workflows, Api, Compute, Monitoring (see README.md, "Deploy to AWS"). Every synth runs the
 cdk-nag AwsSolutions checks unless CDK_VALIDATION=false (the template unit tests set it; `make synth`
-and CI keep it on).
+and CI keep it on), and writes the checkov skips into the templates either way (docs/deploy-checks.md).
 """
 
 from __future__ import annotations
