@@ -102,13 +102,17 @@ class HttpServer:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="gateway", daemon=True)
         self._thread.start()
-        self._ready.wait(10)
+        if not self._ready.wait(10):
+            raise RuntimeError(f"the gateway did not start serving on {self.url}")
 
     def stop(self) -> None:
-        if self._loop is not None and self._stopped is not None:
-            self._loop.call_soon_threadsafe(self._stopped.set)
+        """Stop accepting, cancel open connections, close the socket; safe to call twice."""
+        loop, self._loop = self._loop, None
+        if loop is not None and self._stopped is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._stopped.set)
         if self._thread is not None:
             self._thread.join(5)
+        # Running handlers finish on their own (a thread cannot be stopped); queued ones are dropped.
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._socket.close()
 
