@@ -60,6 +60,7 @@ class Dimension(StrEnum):
 
 
 JOB_TYPE_OF_WORKER_KIND = {"train": "training", "synthesize": "tts"}
+SERVICE_OF_WORKER_KIND = {"train": Service.TRAIN_WORKER, "synthesize": Service.SYNTH_WORKER}
 
 # Correlation ids (JMESPath into the event): the request id, or the job id (= the execution's name).
 API_REQUEST_ID = "requestContext.requestId"

@@ -27,7 +27,9 @@ from typing import Any, Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
+from voiceclone import observability
 from voiceclone.engines.base import EngineError, JobCancelled, StopRequested
+from voiceclone.observability import MetricName
 from voiceclone.workers.heartbeat import Heartbeat
 from voiceclone.workers.messages import (
     ERROR_BAD_MESSAGE,
@@ -107,6 +109,7 @@ class Worker:
                 MaxNumberOfMessages=1,
                 WaitTimeSeconds=self.settings.poll_wait_s,
                 VisibilityTimeout=self.settings.visibility_timeout_s,
+                MessageSystemAttributeNames=["SentTimestamp", "ApproximateReceiveCount"],  # queue-wait metric
             )
         except (ClientError, BotoCoreError):  # a network blip must not end the worker
             logger.exception("receive failed; retrying shortly")
@@ -128,7 +131,22 @@ class Worker:
         if message.kind != self.handler.kind:
             self._fail(message.task_token, ERROR_BAD_MESSAGE, f"a {message.kind} job reached the {self.handler.kind} queue")
             return self._finish(receipt, "failed", message.job_id)
-        return self._run_job(message, receipt)
+        job_type, engine = observability.JOB_TYPE_OF_WORKER_KIND[message.kind], message.payload.model_type
+        with observability.job_scope(message.job_id, job_type=job_type, engine=engine):
+            self._emit(MetricName.JOBS_STARTED, message)
+            attributes = raw.get("Attributes", {})
+            if "SentTimestamp" in attributes and attributes.get("ApproximateReceiveCount") == "1":  # not a resume
+                waited_s = max(0.0, time.time() - int(attributes["SentTimestamp"]) / 1000)
+                self._emit(MetricName.QUEUE_WAIT_SECONDS, message, waited_s, "Seconds")
+            outcome = self._run_job(message, receipt)
+            if outcome in ("succeeded", "failed"):
+                self._emit(MetricName.JOBS_COMPLETED if outcome == "succeeded" else MetricName.JOBS_FAILED, message)
+            return outcome
+
+    def _emit(self, name: MetricName, message: TrainMessage | SynthMessage, value: float = 1, unit: str = "Count") -> None:
+        service = observability.SERVICE_OF_WORKER_KIND[message.kind]
+        job_type = observability.JOB_TYPE_OF_WORKER_KIND[message.kind]
+        observability.emit_job(service, name, job_type, message.payload.model_type, value, unit)
 
     def _run_job(self, message: TrainMessage | SynthMessage, receipt: str) -> str:
         work_dir = Path(tempfile.mkdtemp(prefix=f"{message.job_id}-"))

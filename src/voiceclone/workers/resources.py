@@ -16,6 +16,7 @@ from voiceclone import blobs
 from voiceclone.config import Settings, get_settings
 from voiceclone.engines.base import ModelUnavailable
 from voiceclone.engines.registry import EngineOptions, EngineRegistry
+from voiceclone.observability import configure_worker_logging
 from voiceclone.store import Store
 from voiceclone.workers.loop import LoopSettings, Worker
 from voiceclone.workers.tracking import StoreJobTracker
@@ -81,9 +82,9 @@ def engine_registry(settings: Settings, model_dir: Path) -> EngineRegistry:
     )
 
 
-def serve(build_worker: Callable[[Settings], Worker]) -> int:
+def serve(build_worker: Callable[[Settings], Worker], service: str = "voiceclone-worker") -> int:
     """A container's entry point: build the worker from the environment and poll until SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_worker_logging(service)  # JSON lines on stdout, the job id on each (voiceclone.observability)
     worker = build_worker(get_settings())
     worker.install_signal_handlers()
     worker.run()

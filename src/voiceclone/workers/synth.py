@@ -13,9 +13,11 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
+from voiceclone import observability
 from voiceclone.config import Settings
 from voiceclone.engines.base import BadInput
 from voiceclone.engines.registry import EngineRegistry
+from voiceclone.observability import MetricName, Service
 from voiceclone.store import Store
 from voiceclone.store.reconciliation import VOICE_FILES_MISSING, ReconciliationQueries
 from voiceclone.workers import resources
@@ -64,6 +66,7 @@ class SynthHandler:
             Bucket=self.settings.outputs_bucket, Key=payload.output_key, Body=data, ContentType=content_type
         )
         finished = time.perf_counter()
+        self._emit_synthesis(payload, synthesized - loaded)
         return SynthResult(
             output_key=payload.output_key,
             output_format=payload.output_format,
@@ -78,6 +81,11 @@ class SynthHandler:
                 "real_time_factor": round((synthesized - loaded) / max(audio.duration_s, 1e-6), 4),
             },
         )
+
+    def _emit_synthesis(self, payload, synthesis_s: float) -> None:
+        engine = payload.model_type
+        observability.emit_job(Service.SYNTH_WORKER, MetricName.CHARACTERS, "tts", engine, len(payload.text))
+        observability.emit_job(Service.SYNTH_WORKER, MetricName.SYNTHESIS_SECONDS, "tts", engine, synthesis_s, "Seconds")
 
     def _load_voice(self, engine, payload, work_dir: Path):
         folder = work_dir / "voice"
@@ -121,7 +129,7 @@ def build_worker(settings: Settings) -> Worker:
 
 
 def main() -> int:
-    return resources.serve(build_worker)
+    return resources.serve(build_worker, Service.SYNTH_WORKER)
 
 
 if __name__ == "__main__":

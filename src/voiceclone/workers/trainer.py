@@ -15,6 +15,7 @@ from voiceclone import blobs
 from voiceclone.config import Settings
 from voiceclone.engines.base import BadInput, FineTuneConfig, TrainingClip
 from voiceclone.engines.registry import EngineRegistry
+from voiceclone.observability import Service
 from voiceclone.workers import resources
 from voiceclone.workers.checkpoints import S3CheckpointStore
 from voiceclone.workers.loop import JobContext, Worker
@@ -93,7 +94,7 @@ def build_worker(settings: Settings) -> Worker:
 
 
 def main() -> int:
-    return resources.serve(build_worker)
+    return resources.serve(build_worker, Service.TRAIN_WORKER)
 
 
 if __name__ == "__main__":
