@@ -63,13 +63,24 @@ def test_every_error_reaches_fail_job_and_only_transient_errors_retry(kind):
     for name, state in states.items():
         if state["Type"] in ("Task", "Map") and name != "FailJob":
             assert state["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FailJob"}], name
-    transient = set(d.TRANSIENT_LAMBDA_ERRORS) | set(d.TRANSIENT_SQS_ERRORS)
+    transient = set(d.TRANSIENT_LAMBDA_ERRORS) | set(d.TRANSIENT_SQS_ERRORS) | set(d.THROTTLED_LAMBDA_ERRORS)
     for name, task in _tasks(states).items():
         for retry in task.get("Retry", []):
             assert set(retry["ErrorEquals"]) <= transient, name
             assert "States.ALL" not in retry["ErrorEquals"] and "States.Timeout" not in retry["ErrorEquals"]
     assert states["FailJob"]["Next"] == "Failed" and "Catch" not in states["FailJob"]
     assert states["Failed"]["Type"] == "Fail" and not states["Failed"]["Error"].startswith("States.")
+
+
+@pytest.mark.parametrize("kind", DEFINITIONS)
+def test_lambda_tasks_wait_longer_for_a_throttled_function_than_for_a_blip(kind):
+    lambda_tasks = [t for t in _tasks(DEFINITIONS[kind]["States"]).values() if "sqs:" not in t["Resource"]]
+    assert lambda_tasks
+    for task in lambda_tasks:
+        throttled, blip = task["Retry"][0], task["Retry"][1]
+        assert throttled["ErrorEquals"] == ["Lambda.TooManyRequestsException"]
+        assert throttled["MaxAttempts"] > blip["MaxAttempts"] and throttled["MaxDelaySeconds"] >= 60
+        assert "Lambda.TooManyRequestsException" not in blip["ErrorEquals"]
 
 
 @pytest.mark.parametrize("kind", DEFINITIONS)

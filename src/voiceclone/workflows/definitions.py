@@ -53,13 +53,17 @@ TRANSIENT_LAMBDA_ERRORS = [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
     "AutoReconnect",
     "NetworkTimeout",
     "ServerSelectionTimeoutError",
     "ConnectionFailure",
     "TransientError",
 ]
+# A function at its reserved concurrency (sized to MongoDB's connection limit) throttles: wait for a
+# slot longer than for a blip (an enhance-sample run may hold one for minutes).
+THROTTLED_LAMBDA_ERRORS = ["Lambda.TooManyRequestsException"]
+THROTTLED_ATTEMPTS = 8
+THROTTLED_MAX_DELAY_S = 60
 # Sending to SQS failed before any worker saw the message: safe to send again.
 TRANSIENT_SQS_ERRORS = ["SQS.SdkClientException", "SQS.InternalError", "SQS.ThrottlingException"]
 
@@ -86,15 +90,22 @@ def _placeholder(name: str) -> str:
     return "${" + name + "}"
 
 
-def _retry(errors: list[str], attempts: int = 3) -> dict[str, Any]:
+def _retry(errors: list[str], attempts: int = 3, max_delay_s: int = 20) -> dict[str, Any]:
     return {
         "ErrorEquals": errors,
         "IntervalSeconds": 1,
         "BackoffRate": 2.0,
         "MaxAttempts": attempts,
-        "MaxDelaySeconds": 20,
+        "MaxDelaySeconds": max_delay_s,
         "JitterStrategy": "FULL",
     }
+
+
+def _lambda_retries(attempts: int = 3) -> list[dict[str, Any]]:
+    return [
+        _retry(THROTTLED_LAMBDA_ERRORS, THROTTLED_ATTEMPTS, THROTTLED_MAX_DELAY_S),
+        _retry(TRANSIENT_LAMBDA_ERRORS, attempts),
+    ]
 
 
 _CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FailJob"}]
@@ -109,7 +120,7 @@ def _lambda_task(
     if payload is not None:
         state["Parameters"] = payload
     state.update(
-        {"ResultPath": result_path, "Retry": [_retry(TRANSIENT_LAMBDA_ERRORS)], "Catch": _CATCH_ALL}
+        {"ResultPath": result_path, "Retry": _lambda_retries(), "Catch": _CATCH_ALL}
     )
     state.update({"Next": next_state} if next_state else {"End": True})
     return state
@@ -152,7 +163,7 @@ def _failure_states(kind: str, fail_error: str) -> dict[str, Any]:
     )
     # fail-job must not catch into itself; give it more patience with transient trouble instead.
     del fail_job["Catch"]
-    fail_job["Retry"] = [_retry(TRANSIENT_LAMBDA_ERRORS, attempts=6)]
+    fail_job["Retry"] = _lambda_retries(attempts=6)
     return {
         "FailJob": fail_job,
         "Failed": {"Type": "Fail", "Error": fail_error, "CausePath": "$.failure.message"},
