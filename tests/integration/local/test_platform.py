@@ -96,7 +96,7 @@ def test_openapi_and_swagger_ui_need_no_token(client):
 def test_unknown_route_is_404_json(client, platform):
     response = client.get("/nope", headers={"Authorization": f"Bearer {platform.demo_token}"})
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.json()["error"]["code"] == "route_not_found"
 
 
 def test_ctrl_c_stops_cleanly_and_a_restart_keeps_records_uploads_and_tokens(tmp_path):
