@@ -23,6 +23,10 @@ TARGET_S = 0.5
 HEAVY = ["torch", "torchaudio", "librosa", "numpy", "scipy", "TTS", "transformers", "soundfile", "pyloudnorm",
          "soxr", "secantus", "moto", "resemblyzer"]
 BASELINE = "aws_lambda_powertools.event_handler, pydantic"
+# The same import as inside Lambda (tracing on: the X-Ray SDK loads and patches pymongo).
+IN_LAMBDA = "functions.api.tts"
+IN_LAMBDA_LABEL = f"{IN_LAMBDA} (in Lambda, tracing on)"
+LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "bench", "LAMBDA_TASK_ROOT": "/tmp", "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR"}
 
 _PROBE = """
 import json, sys, time
@@ -34,11 +38,14 @@ print(json.dumps({{"seconds": elapsed, "heavy": heavy, "modules": len(sys.module
 """
 
 
-def probe(modules: str) -> dict:
-    """Import `modules` in a fresh interpreter: seconds, heavy modules loaded, module count."""
+def probe(target: str) -> dict:
+    """Import `target`'s modules in a fresh interpreter: seconds, heavy modules loaded, module count."""
+    modules, env = target, None
+    if target == IN_LAMBDA_LABEL:
+        modules, env = IN_LAMBDA, {**os.environ, **LAMBDA_ENV}
     out = subprocess.run(
         [sys.executable, "-c", _PROBE.format(modules=modules, heavy=HEAVY)],
-        capture_output=True, text=True, check=True, timeout=120,
+        capture_output=True, text=True, check=True, timeout=120, env=env,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -63,7 +70,7 @@ def measure_all(targets: list[str]) -> dict[str, dict]:
 
 
 def main() -> dict:
-    figures = measure_all([BASELINE, *ROUTES])
+    figures = measure_all([BASELINE, *ROUTES, IN_LAMBDA_LABEL])
     baseline = figures.pop(BASELINE)
     handlers = figures
     for figures in handlers.values():
