@@ -85,10 +85,10 @@ def _hooked(method: Callable[..., Any], kind: str) -> Callable[..., Any]:
         try:
             return method(self, *args, **kwargs)
         finally:  # noted even when it raised: writing the current state is always right
-            arguments = signature.bind_partial(self, *args, **kwargs).arguments
-            bucket, key = _bucket_and_key(arguments)
-            if bucket:
-                _note(kind, self, bucket, key)
+            if getattr(_current, "changes", None) is not None:
+                bucket, key = _bucket_and_key(signature.bind_partial(self, *args, **kwargs).arguments)
+                if bucket:
+                    _note(kind, self, bucket, key)
 
     wrapper._voiceclone_change_hook = True  # type: ignore[attr-defined]
     return wrapper
