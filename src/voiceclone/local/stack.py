@@ -1,6 +1,8 @@
 """The embedded default in one process: SecantusDB, moto (S3, SQS, Step Functions, Lambda dispatch,
 Secrets Manager), S3 notifications (uploads to analyze-sample, removals to cleanup, as
 infra/stacks/workflows.py wires them), and the HTTP gateway in front of the API handlers.
+S3 is written through to `<data>/s3-objects` and restored at start, then records are reconciled with
+what the buckets hold (docs/local-durability.md).
 
 Extension points for the other parts (all optional; the stack starts without them):
 - `voiceclone.workflows.local.setup_local(stack)`: register the orchestration Lambdas with
