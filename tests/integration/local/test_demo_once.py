@@ -5,9 +5,12 @@ start no longer ends in `403 … you own 3 voices`."""
 
 from __future__ import annotations
 
+import io
+
 import httpx
 import pytest
 
+from voiceclone.local import console
 from voiceclone.local.demo import DEMO_USER, DemoClient, demo_speech, run_demo
 from voiceclone.local.stack import LocalConfig, LocalStack
 
@@ -36,11 +39,28 @@ def _analysed_samples_of_a_stopped_demo(stack: LocalStack) -> list[str]:
     return sample_ids
 
 
-def test_the_demo_runs_once_per_data_folder(stack, tmp_path, capsys):
+class Terminal(io.StringIO):
+    """What `say()` shows the person at the terminal (the JSON logs go to stdout, not here)."""
+
+    def readouterr(self) -> str:
+        text = self.getvalue()
+        self.seek(0)
+        self.truncate()
+        return text
+
+
+@pytest.fixture
+def terminal(monkeypatch) -> Terminal:
+    screen = Terminal()
+    monkeypatch.setattr(console, "_terminal", screen)
+    return screen
+
+
+def test_the_demo_runs_once_per_data_folder(stack, tmp_path, terminal):
     left_behind = _analysed_samples_of_a_stopped_demo(stack)
 
     speech = run_demo(stack, out_dir=tmp_path)
-    first = capsys.readouterr().out
+    first = terminal.readouterr()
     assert speech is not None and speech.stat().st_size > 0, first
     for step in ("1/5 upload samples: 3 samples", "2/5 analysis: 3 of 3 ready", "3/5 train an instant voice: completed",
                  "4/5 speak a sentence: completed", f"5/5 download the MP3: {speech}"):
@@ -52,7 +72,7 @@ def test_the_demo_runs_once_per_data_folder(stack, tmp_path, capsys):
 
     for _ in range(STARTS_AFTER_THE_FIRST):
         assert run_demo(stack, out_dir=tmp_path) == speech
-        again = capsys.readouterr().out
+        again = terminal.readouterr()
         assert again.splitlines() == [
             (f"demo: already done in this data folder (voice {voices[0]['voice_id']}, its speech in {speech}); "
              "delete that voice to run it again")]
