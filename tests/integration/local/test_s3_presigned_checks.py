@@ -123,6 +123,18 @@ def test_fields_after_the_file_are_ignored_as_s3_does(settings, speech_bytes):
     assert object_exists(settings, ALICE_KEY) and not object_exists(settings, BOB_PENDING_KEY)
 
 
+def test_a_field_given_twice_is_refused(settings, speech_bytes):
+    upload = blobs.presign_upload(settings, ALICE_KEY, "audio/wav")
+    boundary = "tw1ce"
+    fields = [*upload["fields"].items(), ("key", BOB_PENDING_KEY)]
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.wav"\r\n\r\n'.encode()
+                 + speech_bytes + f"\r\n--{boundary}--\r\n".encode())
+    answer = httpx.post(upload["url"], content=b"".join(parts), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert answer.status_code == 400 and s3_error(answer)["Code"] == "InvalidArgument"
+    assert not object_exists(settings, BOB_PENDING_KEY) and not object_exists(settings, ALICE_KEY)
+
+
 def test_unsigned_and_foreign_credential_uploads_are_refused(settings, aws, speech_bytes):
     bucket_url = blobs.presign_upload(settings, ALICE_KEY, "audio/wav")["url"]
     anonymous = httpx.post(bucket_url, data={"key": ALICE_KEY}, files={"file": ("r.wav", speech_bytes)})
