@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from functions.api.request_body import BodyProblem, checked_event
@@ -47,14 +51,28 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
 
 
 class ApiResolver(APIGatewayHttpResolver):
-    """The HTTP API resolver that checks the raw body (size, media type, UTF-8, JSON) before routing."""
+    """The HTTP API resolver that checks the raw body (size, media type, UTF-8, JSON) before routing,
+    and answers HEAD like GET without a body (API Gateway passes HEAD on to `ANY` routes)."""
 
-    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             event = checked_event(event)
         except BodyProblem as problem:
             return _raw_error(problem.status_code, problem.code, problem.message)
-        return super().resolve(event, context)
+        if _method(event) != "HEAD":
+            return super().resolve(event, context)
+        answer = super().resolve(_as_get(event), context)
+        return {**answer, "body": "", "isBase64Encoded": False}
+
+
+def _method(event: Mapping[str, Any]) -> str:
+    return str(event.get("requestContext", {}).get("http", {}).get("method", "")).upper()
+
+
+def _as_get(event: Mapping[str, Any]) -> dict[str, Any]:
+    context = dict(event.get("requestContext", {}))
+    context["http"] = {**context.get("http", {}), "method": "GET"}
+    return {**event, "requestContext": context}
 
 
 def _raw_error(status_code: int, code: str, message: str) -> dict[str, Any]:
@@ -110,7 +128,7 @@ ERROR_DESCRIPTIONS = {
 BODY_ERRORS = (400, 413, 415, 422)
 
 
-def errors(*statuses: int, body: bool = False) -> dict[int, dict[str, Any]]:
+def errors(*statuses: int, body: bool = False) -> dict[int, OpenAPIResponse]:
     """OpenAPI `responses` for the errors a route can answer: 401 and 429 always, 400/413/415/422 with a body."""
     wanted = sorted({401, 429, *statuses, *(BODY_ERRORS if body else ())})
     return {
@@ -122,13 +140,15 @@ def errors(*statuses: int, body: bool = False) -> dict[int, dict[str, Any]]:
     }
 
 
-def success(status: int, description: str, model: type[BaseModel]) -> dict[int, dict[str, Any]]:
+def success(status: int, description: str, model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
     """The OpenAPI entry of a success answered as a (body, status) tuple, which Powertools does not infer."""
     return {status: {"description": description, "content": {"application/json": {"model": model}}}}
 
 
 def current_claims(router: Router) -> dict[str, Any]:
-    return router.current_event.request_context.authorizer.jwt_claim or {}
+    # An HTTP API (payload v2) resolver: its events are always the v2 proxy event.
+    event = cast(APIGatewayProxyEventV2, router.current_event)
+    return event.request_context.authorizer.jwt_claim or {}
 
 
 def current_user_id(router: Router) -> str:

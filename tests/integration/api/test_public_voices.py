@@ -28,3 +28,11 @@ def test_public_listing_pages_with_a_cursor(api, store):
     second = api.get("/api/voices", query={"visibility": "public", "limit": "2", "cursor": first["next_cursor"]}).json
     seen = [item["voice_id"] for item in first["items"] + second["items"]]
     assert sorted(seen) == sorted(voices) and second["next_cursor"] is None
+
+
+def test_head_is_answered_like_get_without_a_body(api, store):
+    """API Gateway passes HEAD on to the `ANY` routes: the handler answers it as GET, bodiless."""
+    voice = make_ready_voice(store, "alice")
+    head, get = api.call("HEAD", f"/api/voices/{voice}"), api.get(f"/api/voices/{voice}")
+    assert head.status == get.status == 200 and head.body == "" and get.json["voice_id"] == voice
+    assert api.call("HEAD", "/api/voices/voice_missing").status == 404
