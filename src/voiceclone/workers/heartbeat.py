@@ -2,7 +2,7 @@
 
 Every `interval_s`: extend the SQS message's visibility, SendTaskHeartbeat, and read the job's status.
 A refused heartbeat (execution stopped or timed out) or a `cancelled` status marks the job cancelled.
-Both checks are needed: moto's StopExecution leaves heartbeats accepted (see ARCHITECTURE.md).
+Both checks are needed: moto's StopExecution leaves heartbeats accepted (see docs/workflows.md).
 """
 
 from __future__ import annotations
