@@ -98,14 +98,15 @@ class DiskObjectStore:
         return (self._bucket_folder(bucket) / BUCKET_MARKER).is_file()
 
     def buckets(self) -> dict[str, dict[str, Any]]:
-        """Bucket name -> attributes, for every bucket folder with its marker."""
-        found = {}
+        """Bucket name -> attributes (from its marker; {} if a crash left objects before the marker)."""
+        found: dict[str, dict[str, Any]] = {}
         if not self.root.is_dir():
             return found
         for folder in sorted(self.root.iterdir()):
+            if not folder.is_dir() or folder.name.startswith("."):
+                continue
             marker = folder / BUCKET_MARKER
-            if folder.is_dir() and marker.is_file():
-                found[folder.name] = json.loads(marker.read_text())
+            found[folder.name] = json.loads(marker.read_text()) if marker.is_file() else {}
         return found
 
     # -- objects ---------------------------------------------------------------------------------
