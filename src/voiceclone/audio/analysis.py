@@ -28,6 +28,7 @@ from voiceclone.domain.training import QualityTarget
 
 FRAMES_PER_BLOCK = 500  # 20 ms frames: 10 s blocks
 SPECTRUM_FRAME_S = 0.032
+PITCH_SKIP_BELOW_DB = 45.0  # frames this far under the block's loudest are pauses: no pitch search
 QUIET_PERCENTILE = 10.0  # the quietest frames' spectrum is the noise the cutoff's floor is compared with
 # 16-bit quantisation noise per bin of a Hann-windowed frame (LSB^2 / 12 * sum of w^2): the spectra
 # never count as lower than this, so a float file's empty top reads as a floor like a 16-bit one's
@@ -121,7 +122,7 @@ class StreamFeatures:
             self.true_peak = max(self.true_peak, true_peak_dbtp(block, magnitude))
         self.loudness.add(block)
         mono = mix_to_mono(block)
-        self.powers.append(activity.frame_powers(mono, self.frame_len))
+        self.powers.append(_ac_frame_powers(mono, self.frame_len))
         self._add_spectrum(mono)
         self._add_pitch(mono, last=len(block) < self.block_len)
 
@@ -138,7 +139,7 @@ class StreamFeatures:
         buffer = np.concatenate([self.pitch_tail, resampled])
         count = (len(buffer) - pitch.FRAME) // pitch.HOP + 1 if len(buffer) >= pitch.FRAME else 0
         if count > 0:
-            f0, _ = pitch.yin(buffer[: (count - 1) * pitch.HOP + pitch.FRAME])
+            f0, _ = pitch.yin(buffer[: (count - 1) * pitch.HOP + pitch.FRAME], skip_below_db=PITCH_SKIP_BELOW_DB)
             self.pitch_frames.append(f0)
         self.pitch_tail = buffer[count * pitch.HOP :]
 
@@ -213,6 +214,13 @@ class StreamFeatures:
         denominator = np.sqrt(self.squares[0] * self.squares[1:])
         correlation = np.where(denominator > 0, self.cross[1:] / np.maximum(denominator, 1e-30), 1.0)
         return float(correlation.min())
+
+
+def _ac_frame_powers(mono: np.ndarray, frame_len: int) -> np.ndarray:
+    """Frame powers without each frame's mean: a DC offset is reported apart, it is not noise."""
+    powers = activity.frame_powers(mono, frame_len)
+    means = mono[: len(powers) * frame_len].reshape(-1, frame_len).mean(axis=1, dtype=np.float64)
+    return np.maximum(powers - np.square(means), 0.0)
 
 
 def _words_per_minute(transcript: str | None, speech_s: float) -> float | None:

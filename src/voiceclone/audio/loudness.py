@@ -87,6 +87,10 @@ def _channel_true_peak(channel: np.ndarray, magnitude: np.ndarray) -> float:
         return 0.0
     inner = magnitude[TRUE_PEAK_CONTEXT : len(magnitude) - TRUE_PEAK_CONTEXT]
     candidates = np.flatnonzero(inner >= sample_peak * TRUE_PEAK_CANDIDATE_LEVEL)
+    # an inter-sample peak lies next to a local maximum of |x|: the other loud samples add nothing
+    centre = candidates + TRUE_PEAK_CONTEXT
+    local_max = (magnitude[centre] >= magnitude[centre - 1]) & (magnitude[centre] >= magnitude[centre + 1])
+    candidates = candidates[local_max]
     if len(candidates) > TRUE_PEAK_MAX_CANDIDATES:
         loudest = np.argpartition(inner[candidates], -TRUE_PEAK_MAX_CANDIDATES)[-TRUE_PEAK_MAX_CANDIDATES:]
         candidates = candidates[loudest]

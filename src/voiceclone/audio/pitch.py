@@ -26,14 +26,35 @@ def to_pitch_rate(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     return soxr.resample(mono, sample_rate, PITCH_RATE, quality="LQ").astype(np.float32, copy=False)
 
 
-def yin(signal_8k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per 20 ms frame: f0 in Hz (nan where unvoiced) and the CMNDF minimum (0 = perfectly periodic)."""
+def yin(signal_8k: np.ndarray, skip_below_db: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame (30 ms hop): f0 in Hz (nan where unvoiced) and the CMNDF minimum (0 = perfectly periodic).
+
+    `skip_below_db`: frames that much quieter than the loudest frame are not searched (nan, depth 1):
+    they lie far under any speech threshold, and pauses are a large share of a recording.
+    """
     if len(signal_8k) < FRAME:
         return np.zeros(0), np.zeros(0)
     signal_8k = signal_8k.astype(np.float32, copy=False)
     frames = sliding_window_view(signal_8k, FRAME)[::HOP]
+    if skip_below_db is not None:
+        return _yin_loud_frames(signal_8k, frames, skip_below_db)
+    return _yin_frames(signal_8k, frames)
+
+
+def _yin_loud_frames(signal_8k: np.ndarray, frames: np.ndarray, skip_below_db: float) -> tuple[np.ndarray, np.ndarray]:
+    energy = np.einsum("ij,ij->i", frames[:, :WINDOW], frames[:, :WINDOW])
+    loud = energy >= energy.max(initial=0.0) * 10 ** (-skip_below_db / 10)
+    f0, depth = np.full(len(frames), np.nan), np.ones(len(frames))
+    if loud.any():
+        f0[loud], depth[loud] = _yin_frames(signal_8k, frames, np.flatnonzero(loud))
+    return f0, depth
+
+
+def _yin_frames(
+    signal_8k: np.ndarray, frames: np.ndarray, chosen: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     min_lag, max_lag = int(PITCH_RATE / FMAX_HZ), MAX_LAG
-    difference = _difference(signal_8k, frames, max_lag)
+    difference = _difference(signal_8k, frames, max_lag, chosen)
     cmndf = _cumulative_mean_normalized(difference)
     candidates = cmndf[:, min_lag:max_lag]
     below = candidates < VOICING_THRESHOLD
@@ -46,16 +67,21 @@ def yin(signal_8k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return f0, depth
 
 
-def _difference(signal_8k: np.ndarray, frames: np.ndarray, max_lag: int) -> np.ndarray:
-    """d(tau) = sum_j (x_j - x_{j+tau})^2 over the window, for tau in [0, max_lag]."""
+def _difference(signal_8k: np.ndarray, frames: np.ndarray, max_lag: int, chosen: np.ndarray | None) -> np.ndarray:
+    """d(tau) = sum_j (x_j - x_{j+tau})^2 over the window, for tau in [0, max_lag] (`chosen` frames only)."""
     size = fft.next_fast_len(FRAME + WINDOW)
+    all_frames = len(frames)
+    if chosen is not None:
+        frames = frames[chosen]
     spectrum = fft.rfft(frames, size, axis=1)
     template = fft.rfft(frames[:, :WINDOW], size, axis=1)
     cross = fft.irfft(spectrum * np.conj(template), size, axis=1)[:, : max_lag + 1]
     # energy of every WINDOW-long stretch, from one running sum over the whole signal
     running = np.concatenate([[0.0], np.cumsum(np.square(signal_8k, dtype=np.float64))])
     window_energy = (running[WINDOW:] - running[:-WINDOW]).astype(np.float32)
-    shifted_energy = sliding_window_view(window_energy, max_lag + 1)[::HOP][: len(frames)]
+    shifted_energy = sliding_window_view(window_energy, max_lag + 1)[::HOP][:all_frames]
+    if chosen is not None:
+        shifted_energy = shifted_energy[chosen]
     return np.maximum(shifted_energy[:, :1] + shifted_energy - 2 * cross, 0.0)
 
 
