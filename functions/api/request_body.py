@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ class BodyProblem(Exception):
     message: str
 
 
-def checked_event(event: dict[str, Any]) -> dict[str, Any]:
+def checked_event(event: Mapping[str, Any]) -> Mapping[str, Any]:
     """`event` with its body decoded to checked JSON text; raises BodyProblem for a bad body."""
     raw = event.get("body")
     if not raw:

@@ -13,7 +13,7 @@ UNKNOWN_ENGINE = "unknown"
 def job_engine(store: Store, kind: str, user_id: str, job_id: str) -> str:
     """A TTS job's engine, or a training job's model type; 'unknown' for a job that is gone."""
     if kind == "training":
-        job = store.training.find(user_id, job_id)
-        return str(job.config.model_type) if job else UNKNOWN_ENGINE
-    job = store.tts.find(user_id, job_id)
-    return job.engine if job else UNKNOWN_ENGINE
+        training = store.training.find(user_id, job_id)
+        return str(training.config.model_type) if training else UNKNOWN_ENGINE
+    tts = store.tts.find(user_id, job_id)
+    return tts.engine if tts else UNKNOWN_ENGINE

@@ -19,11 +19,14 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+if TYPE_CHECKING:
+    from jwt.types import Options
 
 ALGORITHM = "RS256"
 GROUPS_CLAIM = "cognito:groups"
@@ -148,9 +151,15 @@ def _unverified_header(token: str) -> dict[str, Any]:
         raise MalformedToken(f"The token is not a well-formed JWT: {error}.") from None
 
 
-_SIGNATURE_ONLY = {
+_SIGNATURE_ONLY: Options = {
     "verify_signature": True,
-    **{f"verify_{claim}": False for claim in ("exp", "nbf", "iat", "aud", "iss", "sub", "jti")},
+    "verify_exp": False,
+    "verify_nbf": False,
+    "verify_iat": False,
+    "verify_aud": False,
+    "verify_iss": False,
+    "verify_sub": False,
+    "verify_jti": False,
     "require": [],
 }
 
@@ -233,6 +242,8 @@ class LocalSigningKey:
         if not path.exists():
             _write_private(path, rsa.generate_private_key(public_exponent=65537, key_size=2048))
         private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(private_key, rsa.RSAPrivateKey):
+            raise TypeError(f"{path} holds a {type(private_key).__name__}, not the RSA key RS256 signs with")
         return cls(private_key, issuer, audience)
 
     def jwks(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import BinaryIO, Protocol, Self
 import numpy as np
 import soundfile as sf
 from pydantic import BaseModel
+from typing_extensions import TypeIs
 
 from voiceclone.audio.errors import CorruptAudio, EmptyAudio, NotAudio, UnsupportedAudio
 from voiceclone.audio.limits import AudioLimits
@@ -83,6 +84,11 @@ class AudioSource(Protocol):
     def read(self, start: int, stop: int) -> np.ndarray:
         """float32 frames [start, stop) shaped (frames, channels)."""
         ...
+
+
+def is_audio_source(source: object) -> TypeIs[AudioSource]:
+    """True for decoded audio (an opened file, samples in memory); False for bytes, a path or a stream."""
+    return hasattr(source, "blocks") and hasattr(source, "info")
 
 
 def sniff_format(head: bytes) -> AudioFormat:
@@ -270,7 +276,7 @@ def encode(samples: np.ndarray, sample_rate: int, output_format: OutputFormat | 
     container, subtype, level = _ENCODINGS[OutputFormat(output_format)]
     samples = np.clip(np.nan_to_num(np.asarray(samples, dtype=np.float32)), -1.0, 1.0)
     channels = 1 if samples.ndim == 1 else samples.shape[1]
-    extra = {} if level is None else {"compression_level": level}
+    extra: dict[str, float | str] = {} if level is None else {"compression_level": level}
     if container == "MP3":
         extra["bitrate_mode"] = "CONSTANT"
     buffer = io.BytesIO()

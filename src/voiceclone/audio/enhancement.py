@@ -23,7 +23,7 @@ from scipy import signal
 from voiceclone.audio import activity
 from voiceclone.audio.analysis import FRAMES_PER_BLOCK, mix_to_mono
 from voiceclone.audio.clips import MAX_CLIP_S, ClipSpan, plan_clips, share_transcript, speech_bounds
-from voiceclone.audio.codecs import AudioInfo, AudioSource, open_audio
+from voiceclone.audio.codecs import AudioInfo, AudioSource, is_audio_source, open_audio
 from voiceclone.audio.denoise import reduce_noise
 from voiceclone.audio.errors import EmptyAudio
 from voiceclone.audio.limits import AudioLimits
@@ -134,7 +134,7 @@ def enhance(
 ) -> tuple[list[Clip], EnhancementSummary]:
     """All clips of a recording at once (fine for voice samples; use `Enhancement` to stream)."""
     options = options or EnhanceOptions()
-    if hasattr(source, "read") and hasattr(source, "info"):
+    if is_audio_source(source):
         enhancement = Enhancement(source, options, transcript)
         return list(enhancement.clips()), enhancement.summary
     with open_audio(source, limits) as audio:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
@@ -35,7 +35,7 @@ def limits_from(settings: Settings) -> AudioLimits:
 
 
 @contextmanager
-def fetched(bucket: str, key: str) -> Iterator[IO[bytes]]:
+def fetched(bucket: str, key: str) -> Iterator[BinaryIO]:
     """The object in a temporary file, rewound."""
     with tempfile.TemporaryFile(prefix="voiceclone-audio-") as file:
         blobs.s3_client().download_fileobj(bucket, key, file)

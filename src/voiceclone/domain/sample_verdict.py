@@ -159,14 +159,14 @@ def _clipping_evidence(m: AudioMetrics) -> str:
     return f"clipping: {m.clipping_ratio:.2%} of samples are clipped{level}"
 
 
-def _cutoff_evidence(m: AudioMetrics) -> str:
+def _cutoff_evidence(m: AudioMetrics, cutoff_hz: float) -> str:
     shape = []
     if m.cutoff_depth_db is not None:
         shape.append(f"a {m.cutoff_depth_db:.0f} dB fall")
     if m.cutoff_steepness_db_per_octave is not None:
         shape.append(f"{m.cutoff_steepness_db_per_octave:.0f} dB/octave")
     detail = f" ({', '.join(shape)})" if shape else ""
-    return f"band-limited: the spectrum stops at {m.cutoff_hz / 1000:.1f} kHz{detail}"
+    return f"band-limited: the spectrum stops at {cutoff_hz / 1000:.1f} kHz{detail}"
 
 
 def _blocking_reasons(m: AudioMetrics, sample_rate: int, t: Thresholds) -> list[str]:
@@ -210,7 +210,7 @@ def _blocking_reasons(m: AudioMetrics, sample_rate: int, t: Thresholds) -> list[
         )
     if sample_rate >= t.min_sample_rate and m.cutoff_hz is not None and m.cutoff_hz < t.min_cutoff_hz:
         reasons.append(
-            f"{_cutoff_evidence(m)}, below the {t.min_cutoff_hz / 1000:g} kHz needed (telephone, a low-pass "
+            f"{_cutoff_evidence(m, m.cutoff_hz)}, below the {t.min_cutoff_hz / 1000:g} kHz needed (telephone, a low-pass "
             "filter or a low-bitrate codec): record with a wideband microphone and export lossless (WAV, FLAC) "
             "or MP3 at 128 kbps or more"
         )
@@ -233,7 +233,7 @@ def _advice(m: AudioMetrics, sample_rate: int, channels: int, t: Thresholds) -> 
         advice.append(f"{_clipping_evidence(m)}: lower the input gain a little to keep the peaks clean")
     if m.cutoff_hz is not None and t.min_cutoff_hz <= m.cutoff_hz < t.recommended_cutoff_hz:
         advice.append(
-            f"{_cutoff_evidence(m)}: a low-pass or a lossy export removed the top; a lossless export "
+            f"{_cutoff_evidence(m, m.cutoff_hz)}: a low-pass or a lossy export removed the top; a lossless export "
             "sounds brighter"
         )
     if t.min_sample_rate <= sample_rate < t.recommended_sample_rate:

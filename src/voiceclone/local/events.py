@@ -142,8 +142,8 @@ def from_result(result: Any) -> HttpResponse:
     """A Lambda result as API Gateway (payload 2.0) turns it into an HTTP response."""
     if not isinstance(result, dict) or "statusCode" not in result:
         # Format 2.0 treats any other return value as a 200 JSON body.
-        body = result if isinstance(result, str) else json.dumps(result)
-        return HttpResponse(200, [("content-type", "application/json")], body.encode())
+        text = result if isinstance(result, str) else json.dumps(result)
+        return HttpResponse(200, [("content-type", "application/json")], text.encode())
     headers = [(name, str(value)) for name, value in (result.get("headers") or {}).items()]
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers.extend((name, str(value)) for value in values)

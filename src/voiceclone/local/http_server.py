@@ -163,8 +163,10 @@ class HttpServer:
             if writer.can_write_eof():
                 writer.write_eof()
             deadline = time.monotonic() + self.limits.linger_s
-            while (left := deadline - time.monotonic()) > 0 and await asyncio.wait_for(reader.read(READ_CHUNK), left):
-                pass
+            while (left := deadline - time.monotonic()) > 0:
+                drained: bytes = await asyncio.wait_for(reader.read(READ_CHUNK), left)
+                if not drained:
+                    break
         writer.close()
 
 

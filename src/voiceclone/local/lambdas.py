@@ -136,7 +136,7 @@ def install_dispatch() -> None:
                 return _invoke_in_process(self, event)
             return original(self, event)
 
-        LambdaFunction._invoke_lambda = dispatch
+        LambdaFunction._invoke_lambda = dispatch  # type: ignore[method-assign]  # a deliberate patch of moto
         _installed = True
 
 

@@ -133,7 +133,7 @@ class LocalStack:
         return self.gateway.url
 
     # -- start and stop ---------------------------------------------------------------------------
-    def start(self) -> LocalStack:
+    def start(self) -> Self:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_database()

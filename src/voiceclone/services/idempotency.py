@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from voiceclone.config import Settings
 from voiceclone.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput
 from voiceclone.store import Store
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 MAX_KEY_LENGTH = 200
 WAIT_FOR_FIRST_S = 10.0
@@ -62,7 +65,9 @@ def run_once(
         use_local_cache=False,
     )
     has_deadline = callable(getattr(lambda_context, "get_remaining_time_in_millis", None))
-    config.register_lambda_context(lambda_context if has_deadline else _Deadline(DEFAULT_IN_PROGRESS_MS))
+    # Powertools reads only get_remaining_time_in_millis() of the context: a _Deadline stands in outside Lambda.
+    context = lambda_context if has_deadline else _Deadline(DEFAULT_IN_PROGRESS_MS)
+    config.register_lambda_context(cast("LambdaContext", context))
 
     @idempotent_function(
         data_keyword_argument="data",

@@ -38,7 +38,9 @@ class Page(BaseModel, Generic[V]):
 
 
 def page_of(view: type[V], page: Any) -> Page[V]:
-    return Page[view](items=[view.of(item) for item in page.items], next_cursor=page.next_cursor)
+    # Parametrised at run time so pydantic serialises the concrete view's fields; mypy has no type for that.
+    model: type[Page[V]] = Page[view]  # type: ignore[valid-type]
+    return model(items=[view.of(item) for item in page.items], next_cursor=page.next_cursor)
 
 
 class ErrorDetail(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pymongo import ReturnDocument
@@ -53,10 +54,17 @@ class Repository(Generic[T]):
             raise NotFound(self.kind, object_id)
         return record
 
-    def list(self, user_id: str, *, limit: int = 20, cursor: str | None = None, **filters: Any) -> Page[T]:
-        query = {"user_id": user_id, **{k: v for k, v in filters.items() if v is not None}}
+    def list(self, user_id: str, *, limit: int = 20, cursor: str | None = None, status: str | None = None) -> Page[T]:
+        query: dict[str, Any] = {"user_id": user_id}
+        if status is not None:
+            query["status"] = status
         docs, next_cursor = find_page(self.collection, query, limit, cursor)
-        return Page[self.model](items=[self._from_doc(d) for d in docs], next_cursor=next_cursor)
+        return self._page([self._from_doc(d) for d in docs], next_cursor)
+
+    def _page(self, items: builtins.list[T], next_cursor: str | None) -> Page[T]:
+        # Parametrised with the concrete record class at run time; mypy has no type for `Page[self.model]`.
+        page_model: type[Page[T]] = Page[self.model]  # type: ignore[name-defined]
+        return page_model(items=items, next_cursor=next_cursor)
 
     def _update(self, query: dict[str, Any], fields: dict[str, Any], **operators: Any) -> T | None:
         """Conditional update; the updated record, or None when `query` matched nothing."""

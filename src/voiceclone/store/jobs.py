@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -28,7 +28,9 @@ from voiceclone.domain.timeutil import utcnow
 from voiceclone.domain.training import TrainingJob
 from voiceclone.domain.tts import TtsJob
 from voiceclone.store import indexes
-from voiceclone.store.base import Repository, T
+from voiceclone.store.base import Repository
+
+J = TypeVar("J", bound=TrainingJob | TtsJob)
 
 # A job's place in its user's admission queue: None while it is being taken (absent on jobs never queued).
 TICKET_FIELD = "admission_ticket"
@@ -55,10 +57,10 @@ def _active(user_id: str) -> dict[str, Any]:
     return {"user_id": user_id, "status": {"$in": [str(s) for s in ACTIVE_STATUSES]}}
 
 
-class JobRepository(Repository[T]):
+class JobRepository(Repository[J]):
     id_field = "job_id"
 
-    def create(self, job: T, *, admitting: bool = False) -> T:
+    def create(self, job: J, *, admitting: bool = False) -> J:
         """Insert the job; `admitting`: it still has to take a ticket in the user's admission queue."""
         doc = self._to_doc(job)
         if admitting:
@@ -79,7 +81,7 @@ class JobRepository(Repository[T]):
         query = self._scoped(user_id, job_id, status=str(JobStatus.PENDING), execution_arn=None)
         return self.collection.delete_one(query).deleted_count == 1
 
-    def transition(self, user_id: str, job_id: str, to_status: JobStatus | str, **fields: Any) -> T:
+    def transition(self, user_id: str, job_id: str, to_status: JobStatus | str, **fields: Any) -> J:
         """Atomically move the job to `to_status` if its current status allows it.
 
         The update is conditional on the current status being an allowed predecessor, so of two racing
@@ -117,7 +119,7 @@ class JobRepository(Repository[T]):
         query = self._scoped(user_id, job_id, status={"$in": [str(s) for s in ACTIVE_STATUSES]}, **{"$or": moved})
         return self._update(query, fields) is not None
 
-    def set_execution_arn(self, user_id: str, job_id: str, execution_arn: str) -> T:
+    def set_execution_arn(self, user_id: str, job_id: str, execution_arn: str) -> J:
         updated = self._update(self._scoped(user_id, job_id), {"execution_arn": execution_arn})
         return updated if updated is not None else self.get(user_id, job_id)
 
@@ -129,7 +131,7 @@ class JobRepository(Repository[T]):
         query = {"user_id": user_id} if user_id is not None else {}
         return {str(s): self.collection.count_documents({**query, "status": str(s)}) for s in JobStatus}
 
-    def list_past_deadline(self, now: datetime | None = None, limit: int = 100) -> list[T]:
+    def list_past_deadline(self, now: datetime | None = None, limit: int = 100) -> list[J]:
         """Active jobs whose deadline has passed, across all users (the sweeper fails them)."""
         query = {
             "status": {"$in": [str(s) for s in ACTIVE_STATUSES]},
@@ -137,7 +139,7 @@ class JobRepository(Repository[T]):
         }
         return [self._from_doc(d) for d in self.collection.find(query).limit(limit)]
 
-    def list_finished_before(self, cutoff: datetime, limit: int = 100) -> list[T]:
+    def list_finished_before(self, cutoff: datetime, limit: int = 100) -> list[J]:
         """Finished jobs (completed/failed/cancelled) that ended before `cutoff`, all users (sweeper purge)."""
         query = {"status": {"$in": [str(s) for s in TERMINAL_STATUSES]}, "completed_at": {"$lt": cutoff}}
         return [self._from_doc(d) for d in self.collection.find(query).limit(limit)]

@@ -44,7 +44,10 @@ class UserRepository(Repository[User]):
 
     def set_plan(self, user_id: str, plan: str) -> User:
         self.get_or_create(user_id)
-        return self._update({"_id": user_id}, {"plan": plan})
+        updated = self._update({"_id": user_id}, {"plan": plan})
+        if updated is None:
+            raise NotFound(self.kind, user_id)
+        return updated
 
     def charge_characters(
         self, user_id: str, job_id: str, characters: int, monthly_limit: int | None = None, month: str | None = None

@@ -8,6 +8,7 @@ artifacts can be removed), discard (hard: a voice whose training job was never a
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from voiceclone.domain.errors import Conflict, InvalidTransition, NotFound
@@ -59,14 +60,14 @@ class VoiceRepository(Repository[VoiceModel]):
         cursor: str | None = None,
         status: str | None = None,
         visibility: str | None = None,
-    ):
+    ) -> Page[VoiceModel]:
         query: dict[str, Any] = {"user_id": user_id, "status": status or {"$ne": _DELETED}}
         if visibility:
             query["visibility"] = visibility
         docs, next_cursor = find_page(self.collection, query, limit, cursor)
         return Page[VoiceModel](items=[self._from_doc(d) for d in docs], next_cursor=next_cursor)
 
-    def list_public(self, *, limit: int = 20, cursor: str | None = None):
+    def list_public(self, *, limit: int = 20, cursor: str | None = None) -> Page[VoiceModel]:
         """Every user's public, ready voices, newest first (the only query that is not one user's)."""
         query = {"visibility": str(Visibility.PUBLIC), "status": str(VoiceStatus.READY)}
         docs, next_cursor = find_page(self.collection, query, limit, cursor)
@@ -75,7 +76,7 @@ class VoiceRepository(Repository[VoiceModel]):
     def count_not_deleted(self) -> int:
         return self.collection.count_documents({"status": {"$ne": _DELETED}})
 
-    def list_available(self, user_id: str, limit: int = 200) -> list[VoiceModel]:
+    def list_available(self, user_id: str, limit: int = 200) -> builtins.list[VoiceModel]:
         query = {
             "status": str(VoiceStatus.READY),
             "$or": [{"user_id": user_id}, {"visibility": str(Visibility.PUBLIC)}],
@@ -108,7 +109,7 @@ class VoiceRepository(Repository[VoiceModel]):
         *,
         artifact_keys: dict[str, str],
         quality_report: dict[str, Any] | None = None,
-        languages: list[str] | None = None,
+        languages: builtins.list[str] | None = None,
     ) -> VoiceModel:
         fields: dict[str, Any] = {"status": str(VoiceStatus.READY), "artifact_keys": artifact_keys}
         if quality_report is not None:

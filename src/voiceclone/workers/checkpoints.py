@@ -19,7 +19,7 @@ class S3CheckpointStore:
         self.prefix = blobs.checkpoint_prefix(user_id, job_id)
 
     def _keys(self) -> list[str]:
-        keys = []
+        keys: list[str] = []
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
             keys.extend(item["Key"] for item in page.get("Contents", []))
         return sorted(keys)  # zero-padded step numbers sort in step order

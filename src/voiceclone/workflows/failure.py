@@ -15,6 +15,7 @@ from voiceclone.config import Settings
 from voiceclone.domain.errors import InvalidTransition
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.timeutil import month_key
+from voiceclone.domain.training import TrainingJob
 from voiceclone.domain.voices import VoiceStatus
 from voiceclone.store import Store
 from voiceclone.workflows.errors import USER_FACING_ERRORS
@@ -74,7 +75,7 @@ def fail_job(store: Store, settings: Settings, kind: str, user_id: str, job_id: 
     elif job.status == JobStatus.FAILED:
         message = job.error_message or message
     if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
-        if kind == "training":
+        if isinstance(job, TrainingJob):
             _abandon_voice(store, settings, user_id, job, message)
         else:
             store.users.refund_characters(user_id, job_id, job.characters, month_key(job.created_at))
@@ -84,7 +85,7 @@ def fail_job(store: Store, settings: Settings, kind: str, user_id: str, job_id: 
     return {"status": status, "message": message}
 
 
-def _abandon_voice(store: Store, settings: Settings, user_id: str, job, message: str) -> None:
+def _abandon_voice(store: Store, settings: Settings, user_id: str, job: TrainingJob, message: str) -> None:
     """The voice of a training that did not complete: failed, its artifacts and scratch objects removed."""
     if not job.voice_id:
         return

@@ -63,7 +63,7 @@ def install_moto_fixes() -> None:
         return EmptyResult()
 
     send_task_failure._voiceclone_fixed = True  # type: ignore[attr-defined]
-    StepFunctionResponse.send_task_failure = send_task_failure
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]  # a deliberate patch of moto
 
 
 def deploy(
@@ -106,7 +106,7 @@ def fail_orphaned_jobs(settings: Settings, sfn: Any) -> list[str]:
         for job in jobs.list_past_deadline(horizon, limit=10_000):
             if sweeper.execution_status(sfn, job.execution_arn) == sweeper.RUNNING:
                 continue
-            error = CaughtError(Error="DeadlineExceeded", Cause=ORPHANED_MESSAGE)
+            error = CaughtError(error="DeadlineExceeded", cause=ORPHANED_MESSAGE)
             if failure.fail_job(store, settings, kind, job.user_id, job.job_id, error)["status"] == "failed":
                 failed.append(job.job_id)
     return failed

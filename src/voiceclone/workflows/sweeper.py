@@ -74,7 +74,7 @@ def fail_overdue_jobs(store: Store, settings: Settings, sfn: Any, now: datetime,
             if execution == RUNNING:
                 report.still_running.append(job.job_id)
                 continue
-            error = CaughtError(Error=DEADLINE_ERROR, Cause=_deadline_message(job.deadline_at, execution))
+            error = CaughtError(error=DEADLINE_ERROR, cause=_deadline_message(job.deadline_at, execution))
             outcome = failure.fail_job(store, settings, kind, job.user_id, job.job_id, error)
             if outcome["status"] == "failed":
                 report.failed.append(job.job_id)
@@ -102,11 +102,11 @@ def purge_finished_jobs(store: Store, settings: Settings, now: datetime, report:
             blobs.delete_object(settings.outputs_bucket, job.output_key)
         store.tts.purge(job.user_id, job.job_id)
         report.purged.append(job.job_id)
-    for job in store.training.list_finished_before(cutoff, limit=500):
-        blobs.delete_prefix(settings.samples_bucket, blobs.prepared_prefix(job.user_id, job.job_id))
-        blobs.delete_prefix(settings.models_bucket, blobs.checkpoint_prefix(job.user_id, job.job_id))
-        store.training.purge(job.user_id, job.job_id)
-        report.purged.append(job.job_id)
+    for training in store.training.list_finished_before(cutoff, limit=500):
+        blobs.delete_prefix(settings.samples_bucket, blobs.prepared_prefix(training.user_id, training.job_id))
+        blobs.delete_prefix(settings.models_bucket, blobs.checkpoint_prefix(training.user_id, training.job_id))
+        store.training.purge(training.user_id, training.job_id)
+        report.purged.append(training.job_id)
 
 
 def sweep(store: Store, settings: Settings, sfn: Any, now: datetime | None = None) -> SweepReport:

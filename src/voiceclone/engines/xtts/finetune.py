@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -38,7 +39,7 @@ CHECKPOINT_NAME = "finetune_state.pt"
 
 @dataclass
 class FineTuneResult:
-    trainer: object  # GPTTrainer, its xtts.gpt fine-tuned
+    trainer: Any  # coqui's GPTTrainer (untyped), its xtts.gpt fine-tuned
     steps: int
     resumed_from_step: int
     final_loss: float
