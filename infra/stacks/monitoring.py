@@ -17,6 +17,7 @@ from infra.constructs.gpu_worker_service import GpuWorkerService
 from infra.stacks.api import ApiStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.workflows import WorkflowsStack
+from voiceclone.observability import NAMESPACE, Dimension, MetricName
 
 FIVE_MINUTES = Duration.minutes(5)
 WORKER_ERROR_NAMESPACE = "VoiceClone/Workers"
@@ -110,6 +111,7 @@ class MonitoringStack(Stack):
                 *worker_errors.values(),
             ]),
         )
+        self.dashboard.add_widgets(*job_metric_widgets())
         self.dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
         )
@@ -153,6 +155,38 @@ class MonitoringStack(Stack):
             period=FIVE_MINUTES,
             label=worker.node.id,
         )
+
+
+def _search(metric: MetricName, dimensions: tuple[str, ...], statistic: str, label: str) -> cloudwatch.MathExpression:
+    """Every series of an EMF metric, whatever its dimension values (engines, verdicts) are."""
+    schema = ",".join((NAMESPACE, "service", *dimensions))
+    return cloudwatch.MathExpression(
+        expression=f"SEARCH('{{{schema}}} MetricName=\"{metric}\"', '{statistic}', 300)",
+        label=label,
+        period=FIVE_MINUTES,
+    )
+
+
+def job_metric_widgets() -> list[cloudwatch.GraphWidget]:
+    """The jobs, characters, synthesis time, queue wait and sample verdicts the handlers and workers emit
+    (voiceclone.observability; docs/observability.md)."""
+    job = (Dimension.JOB_TYPE, Dimension.ENGINE)
+    return [
+        cloudwatch.GraphWidget(title="Jobs by type and engine", left=[
+            _search(MetricName.JOBS_STARTED, job, "Sum", "started"),
+            _search(MetricName.JOBS_COMPLETED, job, "Sum", "completed"),
+            _search(MetricName.JOBS_FAILED, job, "Sum", "failed"),
+        ]),
+        cloudwatch.GraphWidget(
+            title="Characters synthesized and synthesis seconds",
+            left=[_search(MetricName.CHARACTERS, job, "Sum", "characters")],
+            right=[_search(MetricName.SYNTHESIS_SECONDS, job, "p50", "synthesis s p50")],
+        ),
+        cloudwatch.GraphWidget(title="Queue wait (p50, p90) and sample verdicts", left=[
+            _search(MetricName.QUEUE_WAIT_SECONDS, job, "p50", "queue wait p50"),
+            _search(MetricName.QUEUE_WAIT_SECONDS, job, "p90", "queue wait p90"),
+        ], right=[_search(MetricName.SAMPLES_ANALYZED, (Dimension.VERDICT,), "Sum", "samples")]),
+    ]
 
 
 def _pascal(snake: str) -> str:

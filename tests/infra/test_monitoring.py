@@ -56,3 +56,13 @@ def test_an_alarm_email_subscribes_to_the_topic() -> None:
     (subscription,) = custom.resources("monitoring", "AWS::SNS::Subscription").values()
     assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["Endpoint"] == "ops@example.com"
+
+
+def test_the_dashboard_graphs_every_job_metric_the_code_emits(platform: Synthesized) -> None:
+    from voiceclone.observability import NAMESPACE, MetricName
+
+    dashboards = platform.resources("monitoring", "AWS::CloudWatch::Dashboard").values()
+    body = flatten([d["Properties"]["DashboardBody"] for d in dashboards])
+    for metric in MetricName:
+        assert f'MetricName=\\"{metric}\\"' in body, metric  # a SEARCH expression, quoted inside JSON
+    assert f"{{{NAMESPACE},service,JobType,Engine}}" in body
