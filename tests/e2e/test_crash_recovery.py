@@ -147,8 +147,12 @@ def crash(tmp_path_factory):
                 job_id = speak(carol, voice_id, fmt)
                 assert poll(carol, f"/api/tts/job/{job_id}", lambda j: j["status"] in ENDED)["status"] == "completed"
                 spoken[job_id] = download(carol, job_id)
-            # Work in flight at the kill: a TTS job and an upload whose analysis may not have run.
+            # Work in flight at the kill: a TTS job, a training and an upload whose analysis may not have run.
             interrupted_tts = speak(carol, voice_id, "ogg")
+            retrained = carol.post("/api/training/start", json={
+                "voice_name": "Carol again", "sample_ids": sample_ids, "training_config": {"model_type": "xtts_v2_instant"}})
+            assert retrained.status_code == 202, retrained.text
+            interrupted_training = retrained.json()
             late_sample = upload(carol, utterances[3])
             before = {"samples": carol.get("/api/samples?limit=100").json()["items"],
                       "voices": carol.get("/api/voices").json()["items"]}
@@ -160,6 +164,7 @@ def crash(tmp_path_factory):
         yield {
             "platform": second, "token": token, "sample_ids": sample_ids, "late_sample": late_sample,
             "voice_id": voice_id, "training": training, "spoken": spoken, "interrupted_tts": interrupted_tts,
+            "interrupted_training": interrupted_training,
             "before": before, "acknowledged": acknowledged,
         }
     finally:
@@ -174,8 +179,9 @@ def carol(crash):
 
 def test_every_acknowledged_object_is_there_with_its_etag(crash):
     after = crash["platform"].objects()
-    # fail-job may remove the interrupted TTS job's own output; nothing else may go.
-    expected = {place: etag for place, etag in crash["acknowledged"].items() if crash["interrupted_tts"] not in place[1]}
+    # fail-job may remove what the interrupted jobs wrote (output, clips, voice files); nothing else may go.
+    interrupted = (crash["interrupted_tts"], crash["interrupted_training"]["job_id"], crash["interrupted_training"]["voice_id"])
+    expected = {place: etag for place, etag in crash["acknowledged"].items() if not any(i in place[1] for i in interrupted)}
     missing = {place: etag for place, etag in expected.items() if after.get(place) != etag}
     assert not missing, f"{len(missing)} of {len(expected)} objects lost: {sorted(missing)[:5]}"
     keys = [key for _, key in expected]
@@ -202,10 +208,13 @@ def test_every_download_still_works_byte_for_byte(crash, carol):
 
 
 def test_interrupted_work_ends_in_a_terminal_state(crash, carol):
-    tts = poll(carol, f"/api/tts/job/{crash['interrupted_tts']}", lambda j: j["status"] in ENDED, timeout_s=60)
-    assert tts["status"] in ENDED, tts
-    if tts["status"] == "failed":
-        assert not any(word in (tts["error_message"] or "") for word in BOTOCORE_WORDS), tts
+    training = crash["interrupted_training"]
+    for path in (f"/api/tts/job/{crash['interrupted_tts']}", f"/api/training/job/{training['job_id']}"):
+        job = poll(carol, path, lambda j: j["status"] in ENDED, timeout_s=60)
+        assert job["status"] in ENDED, job
+        if job["status"] == "failed":
+            assert not any(word in (job["error_message"] or "") for word in BOTOCORE_WORDS), job
+    assert carol.get(f"/api/voices/{training['voice_id']}").json()["status"] in ("ready", "failed")
     late = poll(carol, f"/api/samples/{crash['late_sample']}", lambda s: s["status"] in ("ready", "rejected"), timeout_s=60)
     assert late["status"] == "ready", late  # its upload was acknowledged: analysed, even if its event died
     active = [job for listing in ("/api/training/jobs", "/api/tts/jobs")
