@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install run test bench synth lint speech
+.PHONY: install run test typecheck bench synth lint speech
 
 $(STAMP): pyproject.toml scripts/install.sh
 	scripts/install.sh
@@ -19,7 +19,11 @@ speech: install
 run: install speech
 	$(VENV)/bin/voiceclone run
 
-test: install speech
+# mypy over src/ and functions/ (settings in pyproject.toml [tool.mypy]); incremental, so a re-run takes seconds.
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: install speech typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install speech

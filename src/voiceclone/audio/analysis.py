@@ -18,12 +18,12 @@ from scipy import fft
 
 from voiceclone.audio import activity, bandlimit, pitch
 from voiceclone.audio.clipping import ClippingHistogram
-from voiceclone.audio.codecs import ArrayAudio, AudioSource, open_audio
+from voiceclone.audio.codecs import ArrayAudio, AudioSource, is_audio_source, open_audio
 from voiceclone.audio.limits import AudioLimits
 from voiceclone.audio.loudness import LoudnessMeter, true_peak_dbtp
 from voiceclone.audio.report import AnalysisReport, AudioMetrics
-from voiceclone.domain.sample_verdict import METRICS_VERSION
 from voiceclone.audio.verdict import judge_all
+from voiceclone.domain.sample_verdict import METRICS_VERSION
 from voiceclone.domain.training import QualityTarget
 
 FRAMES_PER_BLOCK = 500  # 20 ms frames: 10 s blocks
@@ -48,7 +48,7 @@ def analyze(
 
     Raises the `voiceclone.audio.errors` exceptions for files that cannot be analysed at all.
     """
-    if hasattr(source, "blocks"):
+    if is_audio_source(source):
         return _analyze_source(source, transcript, target)
     with open_audio(source, limits) as audio:
         return _analyze_source(audio, transcript, target)

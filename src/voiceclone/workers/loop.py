@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
@@ -55,10 +55,14 @@ class JobContext:
     work_dir: Path
 
 
-class JobHandler(Protocol):
-    kind: str
+M = TypeVar("M", TrainMessage, SynthMessage)
 
-    def handle(self, message: TrainMessage | SynthMessage, context: JobContext) -> BaseModel: ...
+
+class JobHandler(Protocol[M]):
+    kind: str
+    message_type: type[M]  # the messages it runs; any other reaching its queue fails as a bad message
+
+    def handle(self, message: M, context: JobContext) -> BaseModel: ...
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,10 @@ class LoopSettings:
     health_file: Path | None = None
 
 
-class Worker:
-    def __init__(self, handler: JobHandler, settings: LoopSettings, *, sqs, sfn, tracker: JobTracker):
-        self.handler, self.settings = handler, settings
+class Worker(Generic[M]):
+    def __init__(self, handler: JobHandler[M], settings: LoopSettings, *, sqs, sfn, tracker: JobTracker):
+        self.handler: JobHandler[M] = handler
+        self.settings = settings
         self.sqs, self.sfn, self.tracker = sqs, sfn, tracker
         self.stopping = threading.Event()
         self.outcomes: dict[str, int] = {"succeeded": 0, "failed": 0, "cancelled": 0, "released": 0}
@@ -128,7 +133,7 @@ class Worker:
             message = parse_job_message(raw["Body"])
         except ValidationError as error:
             return self._reject(raw, receipt, error)
-        if message.kind != self.handler.kind:
+        if not isinstance(message, self.handler.message_type):
             self._fail(message.task_token, ERROR_BAD_MESSAGE, f"a {message.kind} job reached the {self.handler.kind} queue")
             return self._finish(receipt, "failed", message.job_id)
         job_type, engine = observability.JOB_TYPE_OF_WORKER_KIND[message.kind], message.payload.model_type
@@ -148,7 +153,7 @@ class Worker:
         job_type = observability.JOB_TYPE_OF_WORKER_KIND[message.kind]
         observability.emit_job(service, name, job_type, message.payload.model_type, value, unit)
 
-    def _run_job(self, message: TrainMessage | SynthMessage, receipt: str) -> str:
+    def _run_job(self, message: M, receipt: str) -> str:
         work_dir = Path(tempfile.mkdtemp(prefix=f"{message.job_id}-"))
         heartbeat = Heartbeat(
             sqs=self.sqs,

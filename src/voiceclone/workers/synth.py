@@ -36,6 +36,7 @@ class VoiceFilesMissing(BadInput):
 
 class SynthHandler:
     kind = "synthesize"
+    message_type = SynthMessage
 
     def __init__(
         self,

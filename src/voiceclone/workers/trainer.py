@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 class TrainHandler:
     kind = "train"
+    message_type = TrainMessage
 
     def __init__(self, settings: Settings, registry: EngineRegistry, s3):
         self.settings, self.registry, self.s3 = settings, registry, s3

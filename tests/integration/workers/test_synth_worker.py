@@ -105,3 +105,16 @@ def test_message_that_does_not_parse_fails_with_bad_job_message(settings, aws, s
     # The poison message is gone from the queue.
     left = aws.client("sqs").receive_message(QueueUrl=machine.queue_url, WaitTimeSeconds=0)
     assert "Messages" not in left
+
+
+def test_a_train_job_on_the_synth_queue_fails_with_bad_job_message(settings, aws, store, machine, synth_worker):
+    clips = [{"key": "prepared/alice/trn_lost/smp_0/clip_000.wav", "duration_s": 4.0}]
+    execution = machine.start("trn_lost", "alice", "train", {"voice_id": "voice_a", "clips": clips})
+    poll_until_handled(synth_worker)
+    assert machine.wait(execution)["status"] == "FAILED"
+    assert machine.failure(execution)["error"] == "BadJobMessage"
+    (sent,) = synth_worker.sfn.sent_failures
+    assert sent["cause"] == "a train job reached the synthesize queue"
+    assert synth_worker.outcomes["failed"] == 1
+    left = aws.client("sqs").receive_message(QueueUrl=machine.queue_url, WaitTimeSeconds=0)
+    assert "Messages" not in left
