@@ -6,8 +6,10 @@
   from exactly the fields that were checked, so it cannot read anything else than what was allowed.
 - A presigned URL (X-Amz-* in the query): algorithm, credential, expiry (X-Amz-Date + X-Amz-Expires)
   and the signature of the canonical request. A V2 presigned URL (Expires, Signature): expiry only.
-Requests signed in the Authorization header (the platform's own boto3 calls) pass unchecked, as moto
-lets them. A refusal is S3's XML error with S3's status and code.
+- Anything else must carry an Authorization header: the buckets are private, so an anonymous request
+  is AccessDenied, as in S3. The header's signature is not checked (moto never does; the local
+  credentials are public anyway, and `aws --endpoint-url` with any keys keeps working).
+A refusal is S3's XML error with S3's status and code.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class S3RequestGuard:
             self._check_presigned_v4(environ, query)
         elif "Signature" in query and "Expires" in query:
             self._check_presigned_v2(query)
+        elif not environ.get("HTTP_AUTHORIZATION") and environ.get("REQUEST_METHOD") != "OPTIONS":
+            raise access_denied()  # anonymous; CORS preflights (OPTIONS) are answered unsigned, as in S3
 
     # -- POST uploads ----------------------------------------------------------------------------
     def _check_post_upload(self, environ: dict[str, Any], bucket: str) -> None:

@@ -187,3 +187,12 @@ def test_a_presigned_put_works_and_a_week_is_the_longest_lifetime(settings):
                                             ExpiresIn=8 * 24 * 3600)
     answer = httpx.get(too_long)
     assert answer.status_code == 400 and s3_error(answer)["Code"] == "AuthorizationQueryParametersError"
+
+
+def test_an_anonymous_request_is_refused_as_the_buckets_are_private(settings, aws):
+    key = _stored(settings)
+    put = httpx.put(f"{aws.endpoint_url}/{settings.samples_bucket}/{BOB_PENDING_KEY}", content=b"no signature at all")
+    assert put.status_code == 403 and s3_error(put)["Code"] == "AccessDenied"
+    read = httpx.get(f"{aws.endpoint_url}/{settings.samples_bucket}/{key}")
+    assert read.status_code == 403 and s3_error(read)["Code"] == "AccessDenied"
+    assert not object_exists(settings, BOB_PENDING_KEY)
