@@ -17,11 +17,11 @@ from functions.orchestration import (
 )
 from voiceclone import blobs
 from voiceclone.domain.errors import Gone
-from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.jobs import JobCancelled, JobStatus
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.services import tts as tts_service
 from voiceclone.store import get_store
-from voiceclone.workflows.errors import EngineNotAvailable, JobCancelled
+from voiceclone.workflows.errors import EngineNotAvailable
 from voiceclone.workflows.events import CaughtError
 from voiceclone.workflows.failure import failure_message
 
@@ -48,7 +48,10 @@ def test_failure_message_is_readable_for_every_kind_of_error():
     lambda_cause = json.dumps({"errorType": "JobNotRunnable", "errorMessage": "voice 'v' is deleted; it cannot speak"})
     assert failure_message(CaughtError(Error="JobNotRunnable", Cause=lambda_cause)) == "voice 'v' is deleted; it cannot speak"
     bug = json.dumps({"errorType": "KeyError", "errorMessage": "'voice_id'"})
-    assert failure_message(CaughtError(Error="KeyError", Cause=bug)) == "KeyError: 'voice_id'"
+    assert failure_message(CaughtError(Error="KeyError", Cause=bug)).startswith("an internal error stopped the job (KeyError)")
+    botocore = json.dumps({"errorType": "ClientError", "errorMessage": "An error occurred (404) when calling the HeadObject operation"})
+    plain = failure_message(CaughtError(Error="ClientError", Cause=botocore))
+    assert "HeadObject" not in plain and "An error occurred" not in plain and "try again" in plain
     assert failure_message(CaughtError(Error="WorkerError", Cause="CUDA out of memory")) == "CUDA out of memory"
     assert "timed out" in failure_message(CaughtError(Error="States.Timeout"))
     assert failure_message(CaughtError(Error="WorkerError")) == "the job failed (WorkerError) without further detail"

@@ -25,6 +25,9 @@ logger = Logger(service="voiceclone")
 
 MAX_MESSAGE_CHARS = 1000
 CANCELLED_MESSAGE = "cancelled by the user"
+INTERNAL_ERROR_MESSAGE = (
+    "an internal error stopped the job ({error_type}); it is logged for the operators: please try again"
+)
 # Step Functions' own error names, said plainly.
 STATES_ERRORS = {
     "States.Timeout": "the worker did not finish or report in time (timed out); please try again",
@@ -52,8 +55,9 @@ def failure_message(error: CaughtError) -> str:
         text = f"the job failed ({name}) without further detail"
     elif error_type in USER_FACING_ERRORS:
         text = message
-    else:
-        text = f"{error_type}: {message}"
+    else:  # a bug or a service error: its text (botocore's, a traceback's) is for the log, not the user
+        logger.warning("an internal error ended a job", extra={"error_type": error_type, "detail": message[:2000]})
+        text = INTERNAL_ERROR_MESSAGE.format(error_type=error_type)
     return text[:MAX_MESSAGE_CHARS]
 
 
