@@ -2,7 +2,7 @@
 
 Input: an S3 event notification (`Records[].s3.bucket.name`, `Records[].s3.object.key`, URL-encoded).
 For each raw sample key `raw/{user_id}/{sample_id}/{filename}` it re-checks size and content type
-(moto does not enforce the presigned POST policy), analyses the audio (voiceclone.audio) and moves the
+(a second check after the presigned POST policy), analyses the audio (voiceclone.audio) and moves the
 sample `analyzing` -> `ready` (with quality metrics, metadata, suitable_for_training and reasons) or
 `rejected` (a file that cannot be read, with the reason). Redelivered events for an analysed sample
 are skipped. Output: `{"results": {key: "ready" | "rejected" | "skipped: ..."}}`.

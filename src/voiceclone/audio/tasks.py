@@ -122,7 +122,7 @@ def _analysis_outcome(settings: Settings, ref: S3ObjectRef, transcript: str | No
 
 
 def _check_upload(settings: Settings, size: int, content_type: str) -> None:
-    """What the presigned POST policy enforces in AWS (moto does not): size and an audio content type."""
+    """What the presigned POST policy enforces (S3 in AWS, the local S3 layer locally), checked again."""
     if size == 0:
         raise NotAudio("the file is empty: upload the recording again")
     limits_from(settings).check_size(size)

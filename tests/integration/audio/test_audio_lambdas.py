@@ -108,7 +108,7 @@ def test_content_type_and_size_are_rechecked(settings, aws, czech_speech, monkey
     store = get_store(settings)
     created = create_sample(store, settings, USER, CreateSampleRequest(name="r", filename="a.wav")).model_dump()
     sample_id, key = created["sample"]["sample_id"], created["upload"]["fields"]["key"]
-    # moto does not enforce the POST policy: a client could store any content type
+    # the presigned POST refuses other content types; an object stored directly must still be refused
     aws.client("s3").put_object(Bucket=settings.samples_bucket, Key=key, Body=encoded(samples, rate, "WAV"), ContentType="text/plain")
     assert analyze(settings, key) == {key: "rejected"}
     assert "uploaded as text/plain, not audio" in store.samples.get(USER, sample_id).reasons[0]
