@@ -1,0 +1,67 @@
+"""The remote-synthesize step: the job's text spoken by its remote engine, normalised, stored in S3,
+answered with the SynthResult finalize-tts records (the same answer as the GPU synth worker's)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from voiceclone.domain.tts import OUTPUT_CONTENT_TYPES, OutputFormat, VoiceSettings
+from voiceclone.engines.remote.output import render_speech
+from voiceclone.engines.remote.speech import RemoteClient, RemoteSpeechRequest, fetch_speech
+from voiceclone.workers.messages import SynthResult
+
+PROVIDER_VOICE_ARTIFACT = "provider_voice_id"  # a cloned voice's id at its provider, among its artifact keys
+
+
+class RemoteSynthPayload(BaseModel):
+    """mark-processing's TTS payload (the GPU SynthPayload's fields) plus what a remote engine reads."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    voice_id: str = Field(min_length=1)
+    model_type: str = ""
+    voice_artifact_keys: dict[str, str] = Field(default_factory=dict)
+    text: str = Field(min_length=1)
+    language: str = "en"
+    voice_settings: VoiceSettings = VoiceSettings()
+    output_format: OutputFormat = OutputFormat.MP3
+    output_key: str = Field(min_length=1)
+    provider_voice_id: str | None = None  # else voice_artifact_keys["provider_voice_id"]
+    provider_model: str | None = None
+    instructions: str | None = None
+
+    def provider_voice(self) -> str | None:
+        return self.provider_voice_id or self.voice_artifact_keys.get(PROVIDER_VOICE_ARTIFACT)
+
+
+def synthesize_to_s3(engine: str, payload: RemoteSynthPayload, client: RemoteClient, s3: Any, bucket: str) -> SynthResult:
+    started = time.perf_counter()
+    request = RemoteSpeechRequest(
+        engine=engine, text=payload.text, voice=payload.provider_voice(), language=payload.language,
+        voice_settings=payload.voice_settings.model_dump(), model=payload.provider_model,
+        instructions=payload.instructions,
+    )
+    audio = fetch_speech(client, request)
+    answered = time.perf_counter()
+    speech = render_speech(audio, str(payload.output_format))
+    rendered = time.perf_counter()
+    s3.put_object(Bucket=bucket, Key=payload.output_key, Body=speech.data,
+                  ContentType=OUTPUT_CONTENT_TYPES[payload.output_format])
+    finished = time.perf_counter()
+    return SynthResult(
+        output_key=payload.output_key,
+        output_format=str(payload.output_format),  # type: ignore[arg-type]  # the same four names
+        duration_s=speech.duration_s,
+        sample_rate=speech.sample_rate,
+        size_bytes=len(speech.data),
+        metrics={
+            "provider_s": round(answered - started, 4),
+            "synthesis_s": round(answered - started, 4),
+            "postprocess_s": round(rendered - answered, 4),
+            "upload_s": round(finished - rendered, 4),
+            "real_time_factor": round((answered - started) / max(speech.duration_s, 1e-6), 4),
+        },
+    )
