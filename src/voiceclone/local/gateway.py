@@ -13,7 +13,7 @@ import importlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
@@ -26,6 +26,9 @@ from voiceclone.local.lambdas import LambdaContext
 logger = logging.getLogger(__name__)
 
 JWKS_PATH = "/.well-known/jwks.json"
+# Asked in order for a path no API route serves (the web console's files, the local token endpoint);
+# each answers a response or None.
+FallbackHandler = Callable[[HttpRequest], HttpResponse | None]
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
 
@@ -76,8 +79,10 @@ class Gateway:
         verifier: JwtVerifier,
         jwks: Mapping[str, Any],
         load_module: Callable[[str], ModuleType] = importlib.import_module,
+        fallbacks: Sequence[FallbackHandler] = (),
     ) -> None:
         self._routes = routes
+        self._fallbacks = tuple(fallbacks)
         self._verifier = verifier
         self._jwks_body = json.dumps(jwks).encode()
         self._load_module = load_module
@@ -90,7 +95,11 @@ class Gateway:
         if request.path == JWKS_PATH and request.method == "GET":
             return HttpResponse(200, [("content-type", "application/json")], self._jwks_body)
         route = self._routes.match(request.path)
-        if route is None:  # the same code the handlers use for a path they do not serve
+        if route is None:
+            for fallback in self._fallbacks:
+                if (answer := fallback(request)) is not None:
+                    return answer
+            # the same code the handlers use for a path they do not serve
             return error_response(404, "route_not_found", f"No route for {request.method} {request.path}.")
         claims = None
         if not self._routes.is_public(request.path):

@@ -32,7 +32,9 @@ from voiceclone import auth, config
 from voiceclone.local import blob_snapshot, lambdas, notifications, reconciliation, s3_durability
 from voiceclone.local.aws import MotoServer, aws_environment, ensure_bucket, ensure_queue, start_moto_server
 from voiceclone.local.database import EmbeddedDatabase
-from voiceclone.local.gateway import Gateway, GatewayServer, Route, RouteTable
+from voiceclone.local.dev_token import DevTokenEndpoint
+from voiceclone.local.gateway import FallbackHandler, Gateway, GatewayServer, Route, RouteTable
+from voiceclone.local.static_site import DEFAULT_WEB_DIR, StaticSite
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ class LocalConfig:
     db_name: str = "voiceclone"
     run_demo: bool = True
     extra_routes: tuple[Route, ...] = ()  # beside functions.api.routes (benchmarks, tests)
+    web_dir: Path | None = DEFAULT_WEB_DIR  # the web console served at / (None: not served)
 
     def resolved_port(self, explicit: int | None, offset: int) -> int:
         if explicit is not None:
@@ -252,9 +255,18 @@ class LocalStack:
         )
         api = RouteTable.from_api_routes()
         routes = RouteTable([*api.routes, *self.config.extra_routes], api.public_paths)
-        gateway = Gateway(routes, self.signing_key.verifier(), self.signing_key.jwks())
+        gateway = Gateway(routes, self.signing_key.verifier(), self.signing_key.jwks(), fallbacks=self._web_console())
         self.gateway = GatewayServer(gateway, self.config.host, self.config.port)
         self.gateway.start()
+
+    def _web_console(self) -> list[FallbackHandler]:
+        """The console's files at / and its dev-only sign-in (docs/web-console.md)."""
+        if self.config.web_dir is None:
+            return []
+        assert self.aws is not None and self.signing_key is not None
+        key = self.signing_key
+        return [DevTokenEndpoint(lambda user, ttl: key.issue_token(user, [], ttl)).handle,
+                StaticSite(self.config.web_dir, [self.aws.endpoint_url]).handle]
 
     def _buckets(self) -> list[str]:
         settings = self.settings
