@@ -47,7 +47,8 @@ def output_encoding(output_format: str) -> RawEncoding | None:
     """riff-*/audio-*/ogg-* are containers soundfile sniffs; raw-* need the rate and codec."""
     parts = output_format.split("-")
     if parts[0] != "raw":
-        if parts[0] == "webm" or "truesilk" in parts or parts[0].startswith("amr"):
+        # webm, SILK and AMR have no decoder here; audio-*-opus is Opus without a documented container
+        if parts[0] in ("webm", "amr") or "truesilk" in parts or (parts[0] == "audio" and parts[-1] == "opus"):
             raise ValueError(f"Azure output format {output_format!r} cannot be decoded here")
         return None
     rate, codec = _RATES.get(parts[1]), parts[-1]
