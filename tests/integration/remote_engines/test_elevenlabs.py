@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 
 import pytest
 import soundfile as sf
@@ -137,3 +138,21 @@ def test_malformed_audio(fake_elevenlabs, output_format):
     audio = client(fake_elevenlabs).speech("21m00Tcm4TlvDq8ikWAM", TEXT, output_format=output_format)
     with pytest.raises(ProviderAudioInvalid, match="^elevenlabs returned"):
         decode(audio)
+
+
+def test_clone_from_enhanced_clips_in_s3_then_speak_and_delete(fake_elevenlabs, aws):
+    from voiceclone.engines.remote.cloning import clone_from_clips, delete_remote_voice
+
+    s3 = aws.client("s3")
+    bucket = aws.create_bucket(f"samples-{uuid.uuid4().hex[:8]}")
+    keys = []
+    for index, clip in enumerate(samples()):
+        keys.append(f"prepared/alice/trn_1/smp_{index}/clip_000.wav")
+        s3.put_object(Bucket=bucket, Key=keys[-1], Body=clip.data)
+    eleven = client(fake_elevenlabs)
+    voice_id = clone_from_clips(eleven, s3, bucket, keys, "alice-voice", description="voiceclone voice", language="en")
+    stored = fake_elevenlabs.voices[voice_id]
+    assert [filename for filename, _ in stored["files"]] == [f"smp_{index}_clip_000.wav" for index in range(3)]
+    assert json.loads(stored["labels"]) == {"language": "en"}
+    assert_real_speech(eleven.speech(voice_id, TEXT), 24000)
+    assert delete_remote_voice(eleven, voice_id) is True and delete_remote_voice(eleven, voice_id) is False
