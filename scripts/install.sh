@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Node.js 20 + npm (for the CDK CLI) come with the machine; Debian's nodejs conflicts with them.
+# chromium: the web console's browser tests (Playwright drives it; Playwright's own download is not used).
 DEBIAN_PACKAGES=(espeak-ng flite libavutil57 libavcodec59 libavformat59 libavdevice59 libavfilter8
-                 libswresample4 libswscale6)
+                 libswresample4 libswscale6 chromium)
 
 install_debian_packages() {
   local missing=()
