@@ -132,3 +132,18 @@ def test_the_official_openai_sdk_accepts_the_fake(fake_openai):
     with pytest.raises(openai.AuthenticationError) as refused:
         openai.OpenAI(api_key="sk-wrong", base_url=fake_openai.base_url, max_retries=0).models.list()
     assert refused.value.status_code == 401 and refused.value.body["message"] == "invalid api key"
+
+
+def test_the_clients_voices_models_and_formats_are_the_specs():
+    import re
+
+    from tests.support.fakes.openai_fake import SPEC
+    from voiceclone.engines.remote.openai_tts import MODELS, RESPONSE_FORMATS, VOICES
+
+    request = SPEC.schema("CreateSpeechRequest")["properties"]
+    # the description names all built-in voices; the enum of VoiceIdsShared lists only some of them
+    described = re.findall(r"`(\w+)`", request["voice"]["description"].split("You may also")[0])
+    assert list(VOICES) == described
+    assert set(SPEC.schema("VoiceIdsShared")["anyOf"][1]["enum"]) <= set(VOICES)
+    assert list(MODELS) == request["model"]["anyOf"][1]["enum"]
+    assert list(RESPONSE_FORMATS) == request["response_format"]["enum"]
