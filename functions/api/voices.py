@@ -1,4 +1,5 @@
-"""Voices API: list (yours, or every public one), read, rename / change visibility, delete (artifacts too)."""
+"""Voices API: list (yours, or every public one), read, rename / change visibility, delete (artifacts too),
+quality report and speaker similarity of a sample (docs/quality.md)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from functions.api.common import current_user_id, errors, make_app, observed_handler, success
 from voiceclone.config import get_settings
 from voiceclone.domain.voices import Visibility, VoiceStatus
-from voiceclone.services import voices
-from voiceclone.services.views import Page, VoiceView
+from voiceclone.services import quality, voices
+from voiceclone.services.quality import SimilarityRequest
+from voiceclone.services.views import Page, SimilarityView, VoiceQualityView, VoiceView
 from voiceclone.services.voices import UpdateVoiceRequest
 from voiceclone.store import get_store
 
@@ -67,6 +69,26 @@ def update_voice(voice_id: str, body: UpdateVoiceRequest) -> VoiceView:
 def delete_voice(voice_id: str) -> Response[None]:
     voices.delete_voice(get_store(), get_settings(), current_user_id(router), voice_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/api/voices/<voice_id>/quality",
+    tags=["voices"],
+    summary="Your voice's quality report: speaker similarity, naturalness, intelligibility, signal, pass/fail",
+    responses={**success(200, "OK", VoiceQualityView), **errors(404)},
+)
+def get_voice_quality(voice_id: str) -> VoiceQualityView:
+    return quality.voice_quality(get_store(), current_user_id(router), voice_id)
+
+
+@router.post(
+    "/api/voices/<voice_id>/similarity",
+    tags=["voices"],
+    summary="How close one of your samples is to one of your voices (score, calibrated same-speaker probability)",
+    responses={**success(200, "OK", SimilarityView), **errors(404, 409, body=True)},
+)
+def voice_similarity(voice_id: str, body: SimilarityRequest) -> SimilarityView:
+    return quality.similarity(get_store(), current_user_id(router), voice_id, body)
 
 
 app = make_app(router)

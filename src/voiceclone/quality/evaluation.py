@@ -8,6 +8,7 @@ says `passed: false` and why, so the user decides (and the API can gate on it la
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from voiceclone.quality.sentences import sentences_for
 from voiceclone.quality.similarity import same_speaker_probability
 from voiceclone.quality.speaker import configured_encoder
 from voiceclone.quality.thresholds import CALIBRATION, QualityLimits, limits_for
+
+logger = logging.getLogger(__name__)
 
 TARGETS = ("low", "medium", "high")
 HOLD_OUT_MAX_S = 12.0  # enough for a stable embedding (calibrated on 10-s clips)
@@ -216,3 +219,32 @@ def verdict(headline: Headline, sentences: Sequence[SentenceReport], limits: Qua
 
 def _limits_dict(limits: QualityLimits) -> dict[str, float]:
     return {name: float(value) for name, value in vars(limits).items()}
+
+
+def evaluate_trained_voice(
+    engine,
+    model_type: str,
+    files: dict[str, Path],
+    language: str,
+    training: Sequence[TrainingClip],
+    held_out: Sequence[TrainingClip],
+    quality_target: str,
+    work_dir: Path,
+) -> tuple[dict[str, Any], Path | None]:
+    """What the trainer returns with a new voice: the report as JSON (its reference embedding under
+    "reference_embedding") and the `speaker_reference` artifact. An evaluation that cannot run gives a
+    report that says so (evaluated: false, passed: false): the voice is never silently unrated."""
+    from voiceclone.quality.reference import write_reference
+
+    try:
+        voice = engine.load_voice(model_type, files)
+        evaluation = evaluate_voice(
+            engine, voice, language, training, held_out, quality_target, getattr(engine, "transcriber", None)
+        )
+    except Exception as error:
+        logger.exception("voice evaluation failed")
+        reason = f"The voice could not be evaluated ({type(error).__name__}: {error})."
+        return {"evaluated": False, "passed": False, "reasons": [reason], "quality_target": quality_target}, None
+    report = evaluation.report.model_dump(mode="json")
+    report["reference_embedding"] = {"encoder": evaluation.encoder, "embedding": evaluation.reference_embedding}
+    return report, write_reference(work_dir, evaluation.encoder, evaluation.reference_embedding)

@@ -19,7 +19,7 @@ class SpeakerCalibration:
     logistic_slope: float
 
 
-# bench/bench_quality.py, resemblyzer GE2E: 140 10-s clips of 56 real voices (4 corpora, 24 languages),
+# bench/bench_quality.py, resemblyzer GE2E: 140 10-s clips of 56 real voices (4 corpora, 20 languages),
 # 117 same-speaker and 8581 different-speaker pairs; see bench/results/quality.md.
 CALIBRATION: dict[str, SpeakerCalibration] = {
     "resemblyzer": SpeakerCalibration(eer_threshold=0.733, eer=0.050, logistic_midpoint=0.745, logistic_slope=30.0),

@@ -19,6 +19,7 @@ from voiceclone.domain.training import TrainingConfig
 from voiceclone.domain.tts import OutputFormat, VoiceSettings
 from voiceclone.domain.users import PlanLimits, UsageTotals
 from voiceclone.domain.voices import Visibility, VoiceStatus
+from voiceclone.quality.report import ResultQuality, VoiceQualityReport
 
 V = TypeVar("V", bound="ViewModel")
 
@@ -160,6 +161,7 @@ class VoiceView(ViewModel):
     visibility: Visibility
     languages: list[str]
     quality_report: dict[str, Any] | None = None
+    quality: QualityHeadline | None = Field(default=None, description="headline figures of the quality report")
     owned: bool = True
     training_job_id: str | None = Field(default=None, description="only for your own voices")
     sample_ids: list[str] | None = Field(default=None, description="only for your own voices")
@@ -169,7 +171,8 @@ class VoiceView(ViewModel):
 
     @classmethod
     def for_user(cls, voice: Any, user_id: str) -> VoiceView:
-        view = cls.of(voice, owned=voice.user_id == user_id)
+        headline = QualityHeadline.of_report(voice.quality_report)
+        view = cls.of(voice, owned=voice.user_id == user_id, quality=headline)
         if view.owned:
             return view
         return view.model_copy(update={"training_job_id": None, "sample_ids": None, "error_message": None})
@@ -213,6 +216,7 @@ class TtsResult(BaseModel):
     cost_usd: float | None
     quality_score: float | None
     characters: int
+    quality: ResultQuality | None = Field(default=None, description="measured on this result by the synth worker")
 
 
 class AvailableVoice(BaseModel):
@@ -265,3 +269,45 @@ class PlatformStats(BaseModel):
     tts_jobs: dict[str, int]
     voices: int
     samples: int
+
+
+# --- quality ---------------------------------------------------------------------------------------
+
+
+class QualityHeadline(BaseModel):
+    """A voice's quality in a few figures (the voice listing shows these)."""
+
+    evaluated: bool = Field(description="false: the voice was made before quality reports")
+    passed: bool | None = Field(description="whether the voice reaches its quality target")
+    quality_target: str | None = None
+    speaker_similarity: float | None = None
+    same_speaker_probability: float | None = None
+    dnsmos_ovrl: float | None = None
+    wer: float | None = None
+    quality_score: float | None = None
+
+    @classmethod
+    def of_report(cls, report: dict[str, Any] | None) -> QualityHeadline:
+        if not report or not report.get("evaluated"):  # none, or an evaluation that could not run
+            return cls(evaluated=False, passed=report.get("passed") if report else None)
+        headline = report.get("headline") or {}
+        return cls(evaluated=True, passed=report.get("passed"), quality_target=report.get("quality_target"), **headline)
+
+
+class VoiceQualityView(BaseModel):
+    voice_id: str
+    status: VoiceStatus
+    evaluated: bool
+    message: str | None = Field(default=None, description="why there is no report, when there is none")
+    report: VoiceQualityReport | None = None
+    training: dict[str, Any] = Field(default_factory=dict, description="the training's own figures (steps, loss...)")
+
+
+class SimilarityView(BaseModel):
+    voice_id: str
+    sample_id: str
+    encoder: str
+    score: float = Field(description="cosine similarity (SECS) of the sample's and the voice's speaker embeddings")
+    same_speaker_probability: float = Field(ge=0, le=1, description="calibrated on real speakers")
+    same_speaker: bool = Field(description="score at or above the equal-error-rate threshold")
+    threshold: float
