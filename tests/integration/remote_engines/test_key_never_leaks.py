@@ -101,3 +101,16 @@ def test_a_secret_that_is_not_json_is_refused_without_echoing_it():
     with pytest.raises(ValueError) as refused:
         provider_keys_from_secret(f"openai={OPENAI_KEY}")
     assert not leaks("".join(traceback.format_exception(refused.value)), OPENAI_KEY)
+
+
+def test_a_redirect_is_not_followed_with_the_key():
+    class Redirecting(FakeOpenAi):
+        def answer(self, request: Request) -> Answer:
+            self.requests.append(request)
+            return Answer(307, b"", {"Location": elsewhere.url + "/v1/models"})
+
+    with FakeOpenAi(OPENAI_KEY) as elsewhere, Redirecting(OPENAI_KEY) as redirecting:
+        with pytest.raises(ProviderError) as refused:
+            OpenAiTts(OPENAI_KEY, redirecting.base_url, retry=RETRY).models()
+        assert refused.value.status == 307 and len(redirecting.requests) == 1
+        assert elsewhere.requests == []

@@ -160,7 +160,7 @@ class ProviderHttp:
     def _send(self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]) -> HttpResponse:
         request = urllib.request.Request(url, data=body, headers=dict(headers), method=method)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:
+            with _OPENER.open(request, timeout=self.timeout_s) as answer:
                 return HttpResponse(answer.status, _lower(answer.headers.items()), answer.read())
         except urllib.error.HTTPError as error:
             with error:
@@ -197,6 +197,16 @@ class ProviderHttp:
             extra={"provider": self.provider, "attempt": attempt, "delay_s": round(delay, 3)},
         )
         self.sleep(delay)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect would carry the key's header to wherever it points: answer it as an error instead."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
