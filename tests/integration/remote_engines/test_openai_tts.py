@@ -106,8 +106,9 @@ def test_no_answer_within_the_timeout(fake_openai, sleeps):
 
 
 def test_a_timeout_then_an_answer(fake_openai, sleeps):
-    fake_openai.hang_next(1.5)
-    assert_real_speech(client(fake_openai, sleeps, timeout_s=0.5).speech(TEXT), PCM_SAMPLE_RATE)
+    fake_openai.hang_next(3.0)
+    assert_real_speech(client(fake_openai, sleeps, timeout_s=1.0).speech(TEXT), PCM_SAMPLE_RATE)
+    assert len(sleeps) == 1
 
 
 @pytest.mark.parametrize("response_format", DECODABLE_FORMATS)
