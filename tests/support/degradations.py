@@ -36,6 +36,16 @@ def white_noise(speech: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
     return mix_at_snr(speech, noise, snr_db)
 
 
+def without_pauses(speech: np.ndarray, sample_rate: int, below_db: float = 30.0) -> np.ndarray:
+    """Only the 20 ms frames within `below_db` of the loudest: a talker of a crowd, who never pauses
+    (babble of such talkers has no common silences, as a room full of people has none)."""
+    frame = int(0.02 * sample_rate)
+    usable = len(speech) // frame * frame
+    frames = speech[:usable].reshape(-1, frame)
+    power = np.mean(np.square(frames, dtype=np.float64), axis=1)
+    return frames[power >= power.max(initial=0.0) * 10 ** (-below_db / 10)].reshape(-1)
+
+
 def babble(others: list[np.ndarray], length: int) -> np.ndarray:
     """Several other talkers at once (each normalised to the same power), `length` samples."""
     talkers = [np.resize(o, length) / np.sqrt(max(power(o), 1e-20)) for o in others if len(o)]

@@ -1,6 +1,6 @@
 """The band-limit, clipping and SNR detectors on real speech with known degradations (Czech, Dutch and
 LibriVox voices): a natural roll-off is no cutoff, low-pass and telephone cutoffs are found near the
-truth, clipping is found at its level whatever gain followed, noise reads at its SNR."""
+truth, clipping is found at its level whatever gain followed, white noise and babble read at their SNR."""
 
 from __future__ import annotations
 
@@ -111,6 +111,31 @@ def test_mild_clipping_is_advice_at_medium(voices):
     assert report.verdicts["medium"].suitable_for_training
     assert any(a.startswith("clipping:") for a in report.verdicts["medium"].advice)
     assert not report.verdicts["high"].suitable_for_training
+
+
+@pytest.fixture(scope="module")
+def crowd_talkers() -> list[tuple[np.ndarray, int]]:
+    """Six Czech actors other than "big" (10 s each): babble by voices the tested speakers are not."""
+    others = [name for name in speech.czech_speakers() if name != "big"][:6]
+    return [joined(speech.czech_utterances(name), 10) for name in others]
+
+
+def crowd(talkers: list[tuple[np.ndarray, int]], rate: int, length: int) -> np.ndarray:
+    at_rate = [t if r == rate else soxr.resample(t, r, rate).astype(np.float32) for t, r in talkers]
+    return dg.babble([dg.without_pauses(t, rate) for t in at_rate], length)
+
+
+def test_babble_at_5_db_reads_below_the_snr_floor_and_clean_speech_above(voices, crowd_talkers):
+    for name, (samples, rate) in voices.items():
+        babble = crowd(crowd_talkers, rate, len(samples))
+        noisy = analyze_array(dg.as_pcm16(dg.mix_at_snr(samples, babble, 5)), rate)
+        assert noisy.metrics.snr_db < 15, (name, noisy.metrics.snr_db)  # the medium floor
+        assert any(r.startswith("SNR") for r in noisy.verdict.reasons), name
+        light = analyze_array(dg.as_pcm16(dg.mix_at_snr(samples, babble, 25)), rate).metrics.snr_db
+        assert 20 <= light <= 32, (name, light)
+        clean = analyze_array(samples, rate)
+        assert clean.metrics.snr_db >= 30, (name, clean.metrics.snr_db)
+        assert not any(r.startswith("SNR") for r in clean.verdict.reasons), name
 
 
 @pytest.mark.parametrize("mixed_snr_db", [0, 9, 17, 30])

@@ -24,7 +24,8 @@ def test_snr_estimate_within_3_db_of_the_white_noise_mix(clean_czech, mixed_snr_
 def test_clean_speech_scores_high_snr_and_is_suitable(clean_czech, long_czech):
     samples, rate = long_czech
     report = analyze_array(samples, rate)
-    assert report.metrics.snr_db >= 45
+    # the floor of its pauses (0.3 s and longer) is 32 dB down: clean even for the high target (30 dB)
+    assert report.metrics.snr_db >= 30
     assert report.verdict.suitable_for_training, report.verdict.reasons
     assert report.verdict.quality_score >= 0.8
     assert 0.6 <= report.metrics.speech_ratio <= 1.0
