@@ -23,6 +23,8 @@ PYTHON_VERSION = "3.11"
 RUNTIME = lambda_.Runtime.PYTHON_3_11
 # Provided by the Lambda runtime; bundling it would add ~20 MB to every function.
 RUNTIME_PROVIDED = {"boto3", "botocore"}
+# Pulled in as dependencies (aws-xray-sdk needs botocore) but already in the Lambda runtime: removed.
+RUNTIME_PROVIDED_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
 # Sources the package is made of; everything else at the repository root is excluded from the asset.
 PACKAGE_SOURCES = ("src", "functions", "pyproject.toml")
 # Not shipped to Lambda: the embedded local stack (SecantusDB, moto) and byte code.
@@ -60,9 +62,22 @@ def build_package(output_dir: Path) -> None:
         ],
         check=True,
     )
+    _remove_runtime_provided(output_dir)
     ignore = shutil.ignore_patterns(*SKIPPED_IN_PACKAGE)
     shutil.copytree(REPO_ROOT / "src" / "voiceclone", output_dir / "voiceclone", ignore=ignore, dirs_exist_ok=True)
     shutil.copytree(REPO_ROOT / "functions", output_dir / "functions", ignore=ignore, dirs_exist_ok=True)
+
+
+def _remove_runtime_provided(output_dir: Path) -> None:
+    """The runtime's boto3 stack must win: a second copy would only add cold-start bytes."""
+    for name in RUNTIME_PROVIDED_PACKAGES:
+        for path in (output_dir / name, *output_dir.glob(f"{name.removesuffix('.py')}-*.dist-info")):
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+    for path in output_dir.glob("python_dateutil-*.dist-info"):
+        shutil.rmtree(path)
 
 
 def function_code(bundle: bool) -> lambda_.Code:

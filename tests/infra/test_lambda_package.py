@@ -49,10 +49,11 @@ def test_the_package_holds_our_code_and_light_wheels_only(package: Path) -> None
         assert (package / name).is_dir(), name
     (core,) = (package / "pydantic_core").glob("_pydantic_core.*.so")
     assert "cpython-311-x86_64-linux-gnu" in core.name
-    for name in ("boto3", "botocore", *HEAVY):
+    for name in (*RUNTIME_PROVIDED, *HEAVY):
         assert not (package / name).exists(), f"{name} does not belong in the zip"
+    assert (package / "aws_xray_sdk").is_dir()  # Powertools Tracer, for the traces inside Lambda
     assert [requirement.split(">")[0] for requirement in light_requirements()] == [
-        "pydantic", "pydantic-settings", "aws-lambda-powertools", "pymongo", "PyJWT[crypto]",
+        "pydantic", "pydantic-settings", "aws-lambda-powertools", "aws-xray-sdk", "pymongo", "PyJWT[crypto]",
     ]
 
 
