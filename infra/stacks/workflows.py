@@ -97,8 +97,9 @@ class WorkflowsStack(Stack):
         self._delete_job_leftovers(fail, storage, voices=True)
         self._objects(fail, storage.outputs, "tts/", grants.DELETE)  # a cancelled TTS job's late output
         provider_keys = provider_keys_secret(self, config)
-        remote = fn("remote_synthesize", code, "Synthesises with a remote speech API.", timeout=Duration.minutes(5),
-                    provider_keys_secret_arn=provider_keys.secret_arn)
+        # An audio image: the provider's audio is decoded and normalised like self-hosted output (numpy, soundfile).
+        remote = fn("remote_synthesize", audio_image("remote_synthesize"), "Synthesises with a remote speech API.",
+                    timeout=Duration.minutes(5), memory_size=1024, provider_keys_secret_arn=provider_keys.secret_arn)
         self._objects(remote, storage.outputs, "tts/", grants.WRITE)
         provider_keys.grant_read(remote)
         cleanup = fn("cleanup", code, "Marks records whose objects expired or were deleted.", timeout=Duration.minutes(1),

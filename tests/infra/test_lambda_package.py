@@ -19,7 +19,7 @@ from aws_cdk import aws_lambda as lambda_
 from functions.api import routes
 from infra.constructs.lambda_code import RUNTIME, function_code, light_requirements
 
-ZIP_ORCHESTRATION = ("mark_processing", "register_voice", "finalize_tts", "fail_job", "remote_synthesize", "cleanup", "sweeper")
+ZIP_ORCHESTRATION = ("mark_processing", "register_voice", "finalize_tts", "fail_job", "cleanup", "sweeper")
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
 HEAVY = ("numpy", "scipy", "torch", "librosa", "TTS", "soundfile", "transformers", "secantus", "moto")
 
