@@ -44,7 +44,6 @@ class Settings(BaseSettings):
     # JWT (the API Gateway authorizer in AWS, the local gateway here)
     jwt_issuer: str = "http://127.0.0.1:8000/auth"
     jwt_audience: str = "voiceclone"
-    jwt_jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
     admin_group: str = "admin"
 
     # Local run (`voiceclone run` / `voiceclone token`): database, saved buckets and the JWT signing key
@@ -80,10 +79,6 @@ class Settings(BaseSettings):
     worker_progress_interval_s: float = Field(default=2.0, ge=0)
     worker_voice_cache_mb: int = Field(default=4096, gt=0)
     worker_health_file: str = ""  # touched while the worker lives (container HEALTHCHECK); empty: off
-
-    # Listing pages
-    page_size_default: int = 20
-    page_size_max: int = 100
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ from typing_extensions import TypeIs
 
 from voiceclone.audio.errors import CorruptAudio, EmptyAudio, NotAudio, UnsupportedAudio
 from voiceclone.audio.limits import AudioLimits
+from voiceclone.domain.tts import OutputFormat  # the formats (and content types) are the domain's
 
 SUPPORTED_HINT = "upload WAV, FLAC, OGG (Vorbis or Opus) or MP3"
 BLOCK_SECONDS = 10.0
@@ -34,13 +35,6 @@ class AudioFormat(StrEnum):
     ARRAY = "array"  # samples already in memory
 
 
-class OutputFormat(StrEnum):
-    WAV = "wav"
-    FLAC = "flac"
-    OGG = "ogg"
-    MP3 = "mp3"
-
-
 # soundfile (format, subtype, compression level): levels chosen for mono speech, e.g. MP3 CBR ~96 kbps
 # and Vorbis ~q0.7 at 24 kHz; FLAC level only trades CPU for size.
 _ENCODINGS: dict[OutputFormat, tuple[str, str, float | None]] = {
@@ -48,12 +42,6 @@ _ENCODINGS: dict[OutputFormat, tuple[str, str, float | None]] = {
     OutputFormat.FLAC: ("FLAC", "PCM_16", 0.5),
     OutputFormat.OGG: ("OGG", "VORBIS", 0.3),
     OutputFormat.MP3: ("MP3", "MPEG_LAYER_III", 0.4),
-}
-CONTENT_TYPES: dict[OutputFormat, str] = {
-    OutputFormat.WAV: "audio/wav",
-    OutputFormat.FLAC: "audio/flac",
-    OutputFormat.OGG: "audio/ogg",
-    OutputFormat.MP3: "audio/mpeg",
 }
 _BIT_DEPTHS = {"PCM_U8": 8, "PCM_S8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "FLOAT": 32, "DOUBLE": 64}
 # libsndfile's diagnosis when a WAV header declares more data than the file holds.

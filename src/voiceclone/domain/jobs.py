@@ -7,6 +7,12 @@ from enum import StrEnum
 from voiceclone.domain.errors import InvalidTransition
 
 
+class JobCancelled(Exception):
+    """The user cancelled the job: whatever runs it (a workflow step, a worker, an engine through its
+    progress callback) stops now and keeps nothing; the job stays cancelled. The class name is the
+    error Step Functions' Catch sees."""
+
+
 class JobStatus(StrEnum):
     PENDING = "pending"
     PROCESSING = "processing"

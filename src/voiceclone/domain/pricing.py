@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from voiceclone.domain.training import ModelType
+
 # Typical speaking rate of read English text.
 CHARACTERS_PER_SECOND = 15.0
 
@@ -20,14 +22,14 @@ class EnginePricing(BaseModel):
 
 
 PRICING: dict[str, EnginePricing] = {
-    "xtts_v2": EnginePricing(
-        engine="xtts_v2",
+    ModelType.XTTS_V2: EnginePricing(
+        engine=ModelType.XTTS_V2,
         description="XTTS v2 fine-tuned on your samples (self-hosted GPU)",
         usd_per_1k_characters=0.012,
         realtime_factor=0.3,
     ),
-    "xtts_v2_instant": EnginePricing(
-        engine="xtts_v2_instant",
+    ModelType.XTTS_V2_INSTANT: EnginePricing(
+        engine=ModelType.XTTS_V2_INSTANT,
         description="XTTS v2 zero-shot cloning from reference audio (self-hosted GPU)",
         usd_per_1k_characters=0.008,
         realtime_factor=0.3,
@@ -59,7 +61,7 @@ class TtsEstimate(BaseModel):
 
 
 def pricing_for(engine: str) -> EnginePricing:
-    return PRICING.get(engine, PRICING["xtts_v2"])
+    return PRICING.get(engine, PRICING[ModelType.XTTS_V2])
 
 
 def estimate_tts(engine: str, characters: int, speed: float = 1.0) -> TtsEstimate:

@@ -22,14 +22,33 @@ class QualityTarget(StrEnum):
     HIGH = "high"
 
 
-class TrainingConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FineTuneSettings(BaseModel):
+    """The fine-tune knobs a user may set; the one definition the API, the messages and the engines share."""
 
-    model_type: ModelType = ModelType.XTTS_V2
     epochs: int = Field(default=100, ge=1, le=1000, strict=True)
     batch_size: int = Field(default=4, ge=1, le=64, strict=True)
     learning_rate: float = Field(default=5e-6, gt=0, le=1e-2, strict=True)
+
+
+class TrainingConfig(FineTuneSettings):
+    """A training job's settings as the API takes them and the job record keeps them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_type: ModelType = ModelType.XTTS_V2
     quality_target: QualityTarget = QualityTarget.MEDIUM
+
+
+class FineTuneConfig(FineTuneSettings):
+    """What a fine-tune runs with: the user's knobs and the operator's checkpoint interval.
+
+    The train message carries it and the engine reads it; unknown fields are ignored so an older
+    message (one that still carried the quality target) parses.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    checkpoint_every_steps: int = Field(default=50, ge=1, description="checkpoint to the models bucket this often")
 
 
 class TrainingJob(Record):

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from voiceclone.domain.base import Record
+from voiceclone.domain.training import ModelType
 
 
 class VoiceStatus(StrEnum):
@@ -26,7 +27,7 @@ class VoiceModel(Record):
     voice_id: str
     name: str
     engine: str = "xtts"
-    model_type: str = "xtts_v2"
+    model_type: ModelType = ModelType.XTTS_V2
     status: VoiceStatus = VoiceStatus.TRAINING
     visibility: Visibility = Visibility.PRIVATE
     languages: list[str] = Field(default_factory=lambda: ["en"])

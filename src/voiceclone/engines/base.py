@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+# What a fine-tune runs with; defined in the domain (the train message carries it), part of this interface.
+from voiceclone.domain.training import FineTuneConfig
 from voiceclone.domain.tts import VoiceSettings
 
 if TYPE_CHECKING:
@@ -40,10 +42,7 @@ class ModelUnavailable(EngineError):
     error_name = "ModelUnavailable"
 
 
-class JobCancelled(Exception):
-    """Raised through a progress callback: the user cancelled; stop now, keep nothing."""
-
-
+# A progress callback raises voiceclone.domain.jobs.JobCancelled when the user cancelled: stop now, keep nothing.
 class StopRequested(Exception):
     """Raised through a progress callback: the worker is shutting down; checkpoint, then stop."""
 
@@ -67,14 +66,6 @@ class TrainingClip:
     duration_s: float
     language: str
     transcript: str | None = None
-
-
-@dataclass(frozen=True)
-class FineTuneConfig:
-    epochs: int = 100
-    batch_size: int = 4
-    learning_rate: float = 5e-6
-    checkpoint_every_steps: int = 50
 
 
 @dataclass

@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceclone.domain.training import ModelType
 from voiceclone.engines.base import BadInput, Engine
 
-XTTS_MODEL_TYPES = ("xtts_v2", "xtts_v2_instant")
+# The engine serving each model type (engines load lazily: naming one here imports nothing heavy).
+ENGINE_OF_MODEL_TYPE: dict[str, str] = {ModelType.XTTS_V2: "xtts", ModelType.XTTS_V2_INSTANT: "xtts"}
 
 
 @dataclass(frozen=True)
@@ -26,15 +28,13 @@ class EngineRegistry:
         self.options = options
         self._engines: dict[str, Engine] = {}
 
-    def model_types(self) -> tuple[str, ...]:
-        return XTTS_MODEL_TYPES
-
     def engine_for(self, model_type: str) -> Engine:
-        if model_type not in XTTS_MODEL_TYPES:
-            raise BadInput(f"Unknown model type '{model_type}' (known: {', '.join(XTTS_MODEL_TYPES)}).")
-        if "xtts" not in self._engines:
-            self._engines["xtts"] = self._xtts()
-        return self._engines["xtts"]
+        name = ENGINE_OF_MODEL_TYPE.get(model_type)
+        if name is None:
+            raise BadInput(f"Unknown model type '{model_type}' (known: {', '.join(ENGINE_OF_MODEL_TYPE)}).")
+        if name not in self._engines:
+            self._engines[name] = self._xtts()
+        return self._engines[name]
 
     def _xtts(self) -> Engine:
         from voiceclone.engines.asr import transcriber_from_config

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voiceclone.domain.training import ModelType
 from voiceclone.local.console import say
 
 logger = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ def run_user_journey(base_url: str, token: str, out_dir: Path = OUT_DIR,
 
     def train() -> dict:
         job = client.call("POST", "/api/training/start", json={
-            "voice_name": DEMO_VOICE_NAME, "sample_ids": usable, "training_config": {"model_type": "xtts_v2_instant"}})
+            "voice_name": DEMO_VOICE_NAME, "sample_ids": usable, "training_config": {"model_type": str(ModelType.XTTS_V2_INSTANT)}})
         return client.wait(f"/api/training/job/{job['job_id']}", lambda j: j["status"] in ENDED, _job_line)
 
     trained = client.step(3, "train an instant voice", train, lambda job: job["status"])

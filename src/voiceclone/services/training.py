@@ -91,7 +91,7 @@ def start_training(store: Store, settings: Settings, user_id: str, request: Star
             voice_id=voice_id,
             user_id=user_id,
             name=request.voice_name,
-            model_type=str(model_type),
+            model_type=model_type,
             languages=[language.language],
             training_job_id=job_id,
             sample_ids=request.sample_ids,

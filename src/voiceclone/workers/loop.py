@@ -28,7 +28,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
 from voiceclone import observability
-from voiceclone.engines.base import EngineError, JobCancelled, StopRequested
+from voiceclone.domain.jobs import JobCancelled
+from voiceclone.engines.base import EngineError, StopRequested
 from voiceclone.observability import MetricName
 from voiceclone.workers.heartbeat import Heartbeat
 from voiceclone.workers.messages import (

@@ -10,10 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from voiceclone.domain.tts import VoiceSettings  # the API's voice_settings, one definition
-
-ModelType = Literal["xtts_v2", "xtts_v2_instant"]
-OutputFormat = Literal["mp3", "wav", "ogg", "flac"]
+# The domain's definitions, one each: model types, fine-tune settings, output formats, voice settings.
+from voiceclone.domain.training import FineTuneConfig, ModelType
+from voiceclone.domain.tts import OutputFormat, VoiceSettings
 
 # Failure error names a worker sends with SendTaskFailure (the state machines' Catch may match them).
 ERROR_CANCELLED = "Cancelled"  # the user cancelled, or the execution stopped (heartbeat refused)
@@ -28,16 +27,6 @@ class _Message(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class TrainingConfig(_Message):
-    """Fine-tune knobs from the training job's config; defaults are the seed's."""
-
-    epochs: int = Field(100, ge=1, le=1000)
-    batch_size: int = Field(4, ge=1, le=64)
-    learning_rate: float = Field(5e-6, gt=0, le=1e-2)
-    quality_target: Literal["low", "medium", "high"] = "medium"
-    checkpoint_every_steps: int = Field(50, ge=1, description="checkpoint to the models bucket this often")
-
-
 class TrainClip(_Message):
     """One enhanced clip in the samples bucket (`prepared/{user_id}/{job_id}/{sample_id}/clip_NNN.wav`)."""
 
@@ -49,20 +38,20 @@ class TrainClip(_Message):
 
 class TrainPayload(_Message):
     voice_id: str = Field(min_length=1)
-    model_type: ModelType = "xtts_v2"
-    config: TrainingConfig = TrainingConfig()
+    model_type: ModelType = ModelType.XTTS_V2
+    config: FineTuneConfig = FineTuneConfig()
     clips: list[TrainClip] = Field(min_length=1)
 
 
 class SynthPayload(_Message):
     voice_id: str = Field(min_length=1)
-    model_type: ModelType = "xtts_v2_instant"
+    model_type: ModelType = ModelType.XTTS_V2_INSTANT
     # Artifact name -> key in the models bucket, as TrainResult.artifact_keys returned them.
     voice_artifact_keys: dict[str, str] = Field(min_length=1)
     text: str = Field(min_length=1)
     language: str = "en"
     voice_settings: VoiceSettings = VoiceSettings()
-    output_format: OutputFormat = "mp3"
+    output_format: OutputFormat = OutputFormat.MP3
     output_key: str = Field(min_length=1, description="key in the outputs bucket: tts/{user_id}/{job_id}.{ext}")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyloudnorm
 
-from voiceclone.audio.codecs import CONTENT_TYPES, OutputFormat, encode
+from voiceclone.audio.codecs import encode
+from voiceclone.domain.tts import OUTPUT_CONTENT_TYPES, OutputFormat
 
 TARGET_LUFS = -16.0  # spoken-word streaming loudness
 PEAK_CEILING = 10 ** (-1.0 / 20)  # -1 dBFS sample peak
@@ -24,7 +25,7 @@ def normalize_loudness(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     return np.asarray(samples, dtype=np.float32)
 
 
-def render(samples: np.ndarray, sample_rate: int, output_format: str) -> tuple[bytes, str]:
+def render(samples: np.ndarray, sample_rate: int, output_format: OutputFormat | str) -> tuple[bytes, str]:
     """Encoded bytes and their content type."""
     fmt = OutputFormat(output_format)
-    return encode(normalize_loudness(samples, sample_rate), sample_rate, fmt), CONTENT_TYPES[fmt]
+    return encode(normalize_loudness(samples, sample_rate), sample_rate, fmt), OUTPUT_CONTENT_TYPES[fmt]

@@ -6,7 +6,8 @@ import logging
 import threading
 import time
 
-from voiceclone.engines.base import JobCancelled, StopRequested
+from voiceclone.domain.jobs import JobCancelled
+from voiceclone.engines.base import StopRequested
 from voiceclone.workers.tracking import JobTracker
 
 logger = logging.getLogger(__name__)

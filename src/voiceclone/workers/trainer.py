@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from voiceclone import blobs
 from voiceclone.config import Settings
-from voiceclone.engines.base import BadInput, FineTuneConfig, TrainingClip
+from voiceclone.engines.base import BadInput, TrainingClip
 from voiceclone.engines.registry import EngineRegistry
 from voiceclone.observability import Service
 from voiceclone.workers import resources
@@ -42,14 +42,8 @@ class TrainHandler:
         checkpoints = S3CheckpointStore(
             self.s3, self.settings.models_bucket, message.user_id, message.job_id, context.work_dir
         )
-        config = FineTuneConfig(
-            epochs=payload.config.epochs,
-            batch_size=payload.config.batch_size,
-            learning_rate=payload.config.learning_rate,
-            checkpoint_every_steps=payload.config.checkpoint_every_steps,
-        )
         artifacts = engine.create_voice(
-            payload.model_type, clips, config, context.progress, context.work_dir, checkpoints
+            payload.model_type, clips, payload.config, context.progress, context.work_dir, checkpoints
         )
         context.progress(0.98, "uploading")
         prefix = blobs.voice_prefix(message.user_id, payload.voice_id)

@@ -13,14 +13,14 @@ from aws_lambda_powertools import Logger
 from voiceclone import blobs
 from voiceclone.config import Settings
 from voiceclone.domain.errors import InvalidTransition
-from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.jobs import JobCancelled, JobStatus
 from voiceclone.domain.pricing import pricing_for
 from voiceclone.domain.timeutil import month_key
 from voiceclone.domain.voices import VoiceStatus
 from voiceclone.store import Store
 from voiceclone.store.jobs import JobRepository
 from voiceclone.workers.messages import SynthResult, TrainResult
-from voiceclone.workflows.errors import JobCancelled, JobNotRunnable
+from voiceclone.workflows.errors import JobNotRunnable
 
 logger = Logger(service="voiceclone")
 

@@ -57,7 +57,6 @@ TRANSIENT_LAMBDA_ERRORS = [
     "NetworkTimeout",
     "ServerSelectionTimeoutError",
     "ConnectionFailure",
-    "TransientError",
 ]
 # A function at its reserved concurrency (sized to MongoDB's connection limit) throttles: wait for a
 # slot longer than for a blip (an enhance-sample run may hold one for minutes).

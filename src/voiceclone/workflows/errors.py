@@ -1,4 +1,7 @@
-"""Errors the orchestration steps raise; their class names are what Step Functions' Catch sees."""
+"""Errors the orchestration steps raise; their class names are what Step Functions' Catch sees.
+
+A cancelled job raises voiceclone.domain.jobs.JobCancelled, the class the workers raise too.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +14,12 @@ class WorkflowError(Exception):
         self.message = message
 
 
-class JobCancelled(WorkflowError):
-    """The user cancelled the job: the workflow stops here and the job stays cancelled."""
-
-
 class JobNotRunnable(WorkflowError):
     """The job's inputs are gone or unusable (a sample or voice deleted meanwhile)."""
 
 
 class EngineNotAvailable(WorkflowError):
     """The job's engine is not deployed here."""
-
-
-class TransientError(WorkflowError):
-    """A passing fault worth a retry (the state machines retry this name)."""
 
 
 # Error names whose message is written for users; other names get the name in front.

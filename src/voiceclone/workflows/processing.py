@@ -12,14 +12,14 @@ from typing import Any
 from voiceclone import blobs
 from voiceclone.config import Settings
 from voiceclone.domain.errors import InvalidTransition
-from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.jobs import JobCancelled, JobStatus
 from voiceclone.domain.pricing import pricing_for
-from voiceclone.domain.training import TrainingJob
+from voiceclone.domain.training import FineTuneConfig, FineTuneSettings, TrainingJob
 from voiceclone.domain.tts import TtsJob
 from voiceclone.domain.voices import VoiceStatus
 from voiceclone.store import Store
 from voiceclone.store.jobs import JobRepository
-from voiceclone.workflows.errors import JobCancelled, JobNotRunnable
+from voiceclone.workflows.errors import JobNotRunnable
 
 STAGE_PREPARING = "preparing samples"
 STAGE_QUEUED = "queued for synthesis"
@@ -51,13 +51,7 @@ def start_training(store: Store, settings: Settings, user_id: str, job_id: str) 
     return {
         "voice_id": job.voice_id,
         "model_type": str(job.config.model_type),
-        "config": {
-            "epochs": job.config.epochs,
-            "batch_size": job.config.batch_size,
-            "learning_rate": job.config.learning_rate,
-            "quality_target": str(job.config.quality_target),
-            "checkpoint_every_steps": settings.training_checkpoint_every_steps,
-        },
+        "config": _fine_tune_config(job, settings).model_dump(mode="json"),
         "language": job.language,
         "samples": [
             {
@@ -69,6 +63,12 @@ def start_training(store: Store, settings: Settings, user_id: str, job_id: str) 
             for sample_id in job.sample_ids
         ],
     }
+
+
+def _fine_tune_config(job: TrainingJob, settings: Settings) -> FineTuneConfig:
+    """What the trainer runs with: the job's knobs and the deployment's checkpoint interval."""
+    knobs = job.config.model_dump(include=set(FineTuneSettings.model_fields))
+    return FineTuneConfig(**knobs, checkpoint_every_steps=settings.training_checkpoint_every_steps)
 
 
 def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
         "engine": job.engine,
         "payload": {
             "voice_id": voice.voice_id,
-            "model_type": voice.model_type,
+            "model_type": str(voice.model_type),
             "voice_artifact_keys": voice.artifact_keys,
             "text": job.text,
             "language": job.language,

@@ -11,7 +11,8 @@ from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 from pydantic import ValidationError
 
-from voiceclone.engines.base import JobCancelled, StopRequested
+from voiceclone.domain.jobs import JobCancelled
+from voiceclone.engines.base import StopRequested
 from voiceclone.workers.heartbeat import Heartbeat
 from voiceclone.workers.loop import LoopSettings, Worker
 from voiceclone.workers.messages import SynthMessage, TrainMessage, parse_job_message

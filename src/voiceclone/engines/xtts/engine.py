@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from voiceclone.domain.training import FineTuneConfig, ModelType
 from voiceclone.domain.tts import VoiceSettings
 from voiceclone.engines.asr import Transcriber
 from voiceclone.engines.base import (
@@ -26,7 +27,6 @@ from voiceclone.engines.base import (
     Capabilities,
     CheckpointStore,
     Engine,
-    FineTuneConfig,
     ProgressCallback,
     TrainingClip,
     VoiceArtifacts,
@@ -38,9 +38,9 @@ from voiceclone.engines.xtts.synthesis import VoiceLatents, crossfade_join, stre
 
 logger = logging.getLogger(__name__)
 
-INSTANT = "xtts_v2_instant"
-FINE_TUNED = "xtts_v2"
-MODEL_TYPES = (INSTANT, FINE_TUNED)
+INSTANT = ModelType.XTTS_V2_INSTANT
+FINE_TUNED = ModelType.XTTS_V2
+MODEL_TYPES = (INSTANT, FINE_TUNED)  # the model types this engine serves
 ARTIFACT_CONDITIONING = "conditioning"
 ARTIFACT_GPT = "gpt"
 ARTIFACT_FILES = {ARTIFACT_CONDITIONING: "conditioning.pt", ARTIFACT_GPT: "gpt.pth"}
