@@ -1,6 +1,6 @@
 """The voiceclone CDK app: `cdk synth` / `cdk deploy --all` (cdk.json runs `python infra/app.py`).
 
-Stacks: Storage, Auth, Workflows, Api, Compute, Monitoring (see README.md, "Deploy to AWS"). Every synth runs the
+Stacks: Web, Storage, Auth, Workflows, Api, Compute, Monitoring (see README.md, "Deploy to AWS"). Every synth runs the
 cdk-nag AwsSolutions checks unless CDK_VALIDATION=false (the template unit tests set it; `make synth`
 and CI keep it on), and writes the checkov skips into the templates either way (docs/deploy-checks.md).
 """
@@ -29,6 +29,7 @@ from infra.stacks.auth import AuthStack, JwtTrust
 from infra.stacks.compute import ComputeStack
 from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.storage import StorageStack
+from infra.stacks.web import WebStack
 from infra.stacks.workflows import WorkflowsStack
 
 
@@ -42,6 +43,7 @@ class Platform:
     api: ApiStack
     compute: ComputeStack
     monitoring: MonitoringStack
+    web: WebStack
 
 
 def validation_enabled() -> bool:
@@ -55,17 +57,19 @@ def build(context: dict[str, Any] | None = None, outdir: str | None = None, vali
     app = App(context={**defaults, **(context or {})}, outdir=outdir)
     config = InfraConfig.from_context(app)
     name = config.app_name
-    storage = StorageStack(app, f"{name}-Storage", config=config,
+    web = WebStack(app, f"{name}-Web", config=config, description="voiceclone: the web console (S3 + CloudFront)")
+    storage = StorageStack(app, f"{name}-Storage", config=config, console_origin=web.origin,
                            description="voiceclone: samples, models and outputs buckets")
     if config.uses_cognito:
-        auth = AuthStack(app, f"{name}-Auth", config=config, description="voiceclone: API users (Cognito)")
+        auth = AuthStack(app, f"{name}-Auth", config=config, console_url=f"{web.origin}/",
+                         description="voiceclone: API users (Cognito)")
         jwt = auth.trust
     else:
         auth, jwt = None, JwtTrust(issuer=config.jwt_issuer, audience=config.jwt_audience)
     workflows = WorkflowsStack(app, f"{name}-Workflows", config=config, storage=storage,
                                description="voiceclone: state machines, orchestration Lambdas, GPU job queues")
     api = ApiStack(app, f"{name}-Api", config=config, storage=storage, jwt=jwt, workflows=workflows,
-                   description="voiceclone: HTTP API and its Lambdas")
+                   console_origin=web.origin, description="voiceclone: HTTP API and its Lambdas")
     compute = ComputeStack(app, f"{name}-Compute", config=config, storage=storage, workflows=workflows,
                            description="voiceclone: ECS GPU capacity and the trainer/synth workers")
     monitoring = MonitoringStack(app, f"{name}-Monitoring", config=config, api=api, workflows=workflows,
@@ -74,7 +78,7 @@ def build(context: dict[str, Any] | None = None, outdir: str | None = None, vali
     Aspects.of(app).add(checkov_skip.SkipCdkHandlers())
     if validation_enabled() if validate is None else validate:
         nag.enable_checks(app)
-    return Platform(app, config, storage, auth, workflows, api, compute, monitoring)
+    return Platform(app, config, storage, auth, workflows, api, compute, monitoring, web)
 
 
 if __name__ == "__main__":

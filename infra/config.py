@@ -41,6 +41,13 @@ class InfraConfig(BaseModel):
     domain_name: str | None = None
     certificate_arn: str | None = None
 
+    # Web console (infra/stacks/web.py): its own domain and a us-east-1 ACM certificate for it, together;
+    # without them it is served on CloudFront's *.cloudfront.net name. The Cognito hosted UI's domain
+    # prefix (default: "<app_name lowercased>-<account id>", which is unique).
+    web_domain_name: str | None = None
+    web_certificate_arn: str | None = None
+    cognito_domain_prefix: str | None = Field(None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
     # Plans and job limits (passed to the functions as VOICECLONE_* settings)
     default_plan: str = "free"
     upload_max_bytes: int = Field(50 * 1024 * 1024, gt=0)
@@ -101,6 +108,8 @@ class InfraConfig(BaseModel):
             raise ValueError("jwt_issuer and jwt_audience go together: give both or neither")
         if (self.domain_name is None) != (self.certificate_arn is None):
             raise ValueError("domain_name and certificate_arn go together: give both or neither")
+        if (self.web_domain_name is None) != (self.web_certificate_arn is None):
+            raise ValueError("web_domain_name and web_certificate_arn go together: give both or neither")
         if self.synth_min_tasks > self.synth_max_tasks:
             raise ValueError("synth_min_tasks must not exceed synth_max_tasks")
         if self.synth_min_tasks == 0 and self.tts_job_deadline_s <= self.gpu_cold_start_s:
@@ -114,6 +123,12 @@ class InfraConfig(BaseModel):
     def removal_policy(self) -> RemovalPolicy:
         """For stateful resources (buckets, queues, logs, users): kept on stack deletion by default."""
         return RemovalPolicy.DESTROY if self.destroy_data_on_delete else RemovalPolicy.RETAIN
+
+    def cors_origins_with(self, console_origin: str) -> list[str]:
+        """The configured browser origins plus the web console's (unless "*" already admits it)."""
+        if "*" in self.cors_allowed_origins:
+            return ["*"]
+        return [*self.cors_allowed_origins, console_origin]
 
     @property
     def uses_cognito(self) -> bool:

@@ -74,6 +74,7 @@ class ApiStack(Stack):
         storage: StorageStack,
         jwt: JwtTrust,
         workflows: WorkflowsStack,
+        console_origin: str | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -100,7 +101,7 @@ class ApiStack(Stack):
             api_name=f"{config.app_name}-api",
             create_default_stage=False,
             cors_preflight=apigwv2.CorsPreflightOptions(
-                allow_origins=config.cors_allowed_origins,
+                allow_origins=config.cors_origins_with(console_origin) if console_origin else config.cors_allowed_origins,
                 allow_methods=[apigwv2.CorsHttpMethod.ANY],
                 allow_headers=CORS_HEADERS,
                 expose_headers=["location"],

@@ -24,7 +24,8 @@ class AuthStack(Stack):
     """A Cognito user pool, an app client and the admin group; deployed only when no existing issuer is
     configured (jwt_issuer/jwt_audience context)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig, **kwargs) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig, console_url: str | None = None,
+                 **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.user_pool = cognito.UserPool(
             self,
@@ -68,7 +69,18 @@ class AuthStack(Stack):
             id_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
             prevent_user_existence_errors=True,
+            # The web console signs in through the hosted UI: authorization code with PKCE, no implicit flow.
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=[console_url], logout_urls=[console_url],
+            ) if console_url else None,
         )
+        if console_url:
+            prefix = config.cognito_domain_prefix or f"{config.app_name.lower()}-{self.account}"
+            self.domain = self.user_pool.add_domain(
+                "HostedUi", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=prefix))
+            CfnOutput(self, "HostedUiDomain", value=self.domain.base_url())
         cognito.CfnUserPoolGroup(
             self,
             "AdminGroup",

@@ -14,7 +14,8 @@ from infra.constructs.secure_bucket import SecureBucket, expire_prefix
 
 
 class StorageStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig, **kwargs) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig, console_origin: str | None = None,
+                 **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         removal = config.removal_policy
         self.key = PlatformKey(self, "PlatformKey", removal_policy=removal)
@@ -46,7 +47,7 @@ class StorageStack(Stack):
         browser_cors = [
             s3.CorsRule(
                 allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
-                allowed_origins=config.cors_allowed_origins,
+                allowed_origins=config.cors_origins_with(console_origin) if console_origin else config.cors_allowed_origins,
                 allowed_headers=["*"],
                 max_age=3000,
             )

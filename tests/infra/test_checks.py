@@ -63,7 +63,7 @@ def test_cdk_nag_reports_no_unacknowledged_finding(assembly) -> None:
     _, outdir = assembly
     assert _violations(outdir / "validation-report.json") == []
     assert sorted(path.name for path in outdir.glob("*.template.json")) == [
-        f"VoiceClone-{name}.template.json" for name in ("Api", "Auth", "Compute", "Monitoring", "Storage", "Workflows")
+        f"VoiceClone-{name}.template.json" for name in ("Api", "Auth", "Compute", "Monitoring", "Storage", "Web", "Workflows")
     ]
 
 
