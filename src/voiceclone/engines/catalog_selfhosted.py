@@ -73,16 +73,20 @@ YOURTTS = SelfHostedModel(
     streaming="sentence",
     max_characters_per_request=5000,
     voice_settings=("stability", "speed"),
-    weight_files=tuple(
-        WeightFile(name, url=_YOURTTS_RELEASE)
-        for name in (
-            "config.json",
-            "model_file.pth",
-            "config_se.json",
-            "model_se.pth",
-            "speakers.json",
-            "language_ids.json",
-        )
+    weight_files=(
+        *(
+            WeightFile(name, url=_YOURTTS_RELEASE)
+            for name in (
+                "config.json",
+                "model_file.pth",
+                "config_se.json",
+                "model_se.pth",
+                "language_ids.json",
+            )
+        ),
+        # The d-vector file: coqui reads either format; the engine needs one of them.
+        WeightFile("speakers.json", url=_YOURTTS_RELEASE, required=False),
+        WeightFile("speakers.pth", url=_YOURTTS_RELEASE, required=False),
     ),
     notes="No fine-tune: the weights' licence allows no derivatives. Voice = d-vector of the user's clips.",
 )

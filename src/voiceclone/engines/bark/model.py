@@ -28,7 +28,12 @@ FETCH_HINT = "Put the weights in place with `voiceclone models fetch bark` (docs
 
 
 def check_model_dir(model_dir: Path) -> None:
-    needed = [*CHECKPOINTS.values(), TOKENIZER_VOCAB, f"{ENCODEC_DIR}/config.json"]
+    needed = [
+        *CHECKPOINTS.values(),
+        TOKENIZER_VOCAB,
+        f"{ENCODEC_DIR}/config.json",
+        f"{ENCODEC_DIR}/model.safetensors",
+    ]
     missing = [name for name in needed if not (model_dir / name).is_file()]
     if missing:
         raise ModelUnavailable(

@@ -32,7 +32,12 @@ GPT_ARGS = {
         "n_codes_given": 1,
     },
 }
-ENCODEC_ARGS: dict[str, Any] = {"num_filters": 4, "hidden_size": 16, "num_lstm_layers": 1, "codebook_size": 1024}
+ENCODEC_ARGS: dict[str, Any] = {
+    "num_filters": 4,
+    "hidden_size": 16,
+    "num_lstm_layers": 1,
+    "codebook_size": 1024,
+}
 PRESET_VOICES = ("v2/en_speaker_0", "v2/en_speaker_1", "v2/de_speaker_0")
 PROMPT_SECONDS = 2
 VOCAB_WORDS = [

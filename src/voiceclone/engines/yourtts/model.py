@@ -15,7 +15,8 @@ from voiceclone.engines.base import ModelUnavailable
 CONFIG = "config.json"
 CHECKPOINT_NAMES = ("model_file.pth", "model.pth")
 ENCODER_FILES = ("model_se.pth", "config_se.json")
-SUPPORT_FILES = ("speakers.json", "language_ids.json")
+SUPPORT_FILES = ("language_ids.json",)
+SPEAKER_FILES = ("speakers.json", "speakers.pth")  # the release's d-vector file, in either of coqui's formats
 FETCH_HINT = "Put the weights in place with `voiceclone models fetch yourtts` (docs/engines.md, 'YourTTS')."
 
 
@@ -35,6 +36,16 @@ def check_model_dir(model_dir: Path) -> None:
             f"YourTTS model incomplete in {model_dir}: missing {', '.join(missing)}. {FETCH_HINT}"
         )
     checkpoint_path(model_dir)
+    speakers_file(model_dir)
+
+
+def speakers_file(model_dir: Path) -> Path:
+    for name in SPEAKER_FILES:
+        if (model_dir / name).is_file():
+            return model_dir / name
+    raise ModelUnavailable(
+        f"YourTTS model incomplete in {model_dir}: no {' or '.join(SPEAKER_FILES)}. {FETCH_HINT}"
+    )
 
 
 def load_config(model_dir: Path):
@@ -43,7 +54,7 @@ def load_config(model_dir: Path):
     config = VitsConfig()
     config.load_json(str(model_dir / CONFIG))
     args = config.model_args
-    args.d_vector_file = [str(model_dir / "speakers.json")]
+    args.d_vector_file = [str(speakers_file(model_dir))]
     args.language_ids_file = str(model_dir / "language_ids.json")
     # Empty: coqui would build the encoder itself, ignoring its size in config_se.json (_init_speaker_encoder).
     args.speaker_encoder_model_path = ""
