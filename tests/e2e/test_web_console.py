@@ -168,6 +168,20 @@ def test_usage_shows_characters_and_jobs_against_the_plan(page):
     assert page.problems == []
 
 
+def test_a_voice_is_renamed_made_public_and_deleted(page):
+    go(page, "Voices")
+    card = page.locator("#voice-list article.voice", has_text="Alice in the browser")
+    card.get_by_role("textbox", name="Name", exact=True).fill("Narrator")
+    card.get_by_role("button", name="Rename").click()
+    card = page.locator("#voice-list article.voice", has_text="Narrator")
+    card.get_by_role("button", name="Make public").click()
+    page.locator("#voice-list article.voice", has_text="public").get_by_role("button", name="Make private").wait_for()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete voice Narrator").click()
+    page.get_by_text("No voices yet.").wait_for()
+    assert page.problems == []
+
+
 # -- refusals -----------------------------------------------------------------------------------------------
 def test_an_api_error_is_shown_next_to_its_field(browser, platform):
     context = browser.new_context()

@@ -72,10 +72,10 @@ function renderSignIn(error) {
     form.addEventListener("submit", (event) => { event.preventDefault(); auth.startCognitoSignIn(); });
     main.append(form);
     if (error) showError(form, error);
-  } else {
+  } else if (auth.authMode() === "local") {
     main.append(localSignIn());
   }
-  main.append(tokenSignIn());
+  main.append(tokenSignIn(auth.authMode() === "token"));
 }
 
 function localSignIn() {
@@ -98,12 +98,13 @@ function localSignIn() {
   return form;
 }
 
-function tokenSignIn() {
+/** A pasted JWT: the only way in with an external issuer ("token" mode), a fallback otherwise. */
+function tokenSignIn(only) {
   const token = h("textarea", { name: "token", rows: 3, spellcheck: "false" });
   const form = h("form", { "aria-label": "Sign in with a token" },
     field("Or paste a token (JWT)", token, "e.g. the output of: voiceclone token --user alice"), formError(),
     h("button", { type: "submit", class: "secondary" }, "Use this token"));
-  const details = h("details", {}, h("summary", {}, "Use a token instead"), form);
+  const details = only ? form : h("details", {}, h("summary", {}, "Use a token instead"), form);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     try { auth.useToken(token.value.trim()); route(); } catch (failure) { showError(form, failure); }

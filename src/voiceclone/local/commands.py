@@ -136,6 +136,7 @@ def _print_banner(stack, token_file: Path, log_path: Path, args: argparse.Namesp
     assert stack.aws is not None and stack.database is not None
     lines = [
         f"voiceclone ready on {stack.url}",
+        f"  web console:  {stack.url}/   (sign in as any local user; docs/web-console.md)",
         f"  Swagger UI:   {stack.url}/api/docs",
         f"  demo token:   export TOKEN=$(cat {shlex.quote(str(token_file))})   (user {DEMO_USER}, valid 24 h)",
         f"  other users:  export TOKEN=$({_token_command(args)})",

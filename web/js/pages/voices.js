@@ -134,6 +134,6 @@ function reportList(report) {
   return h("dl", { class: "metrics" }, Object.entries(report).flatMap(([key, value]) => [
     h("dt", {}, key.replace(/_/g, " ")),
     h("dd", {}, value !== null && typeof value === "object" ? (Array.isArray(value) && value.every((v) => typeof v !== "object")
-      ? value.join("; ") : reportList(value)) : typeof value === "number" ? formatNumber(value, 3) : String(value)),
+      ? value.join("; ") : reportList(value)) : typeof value === "number" ? (Number.isInteger(value) ? String(value) : formatNumber(value, 3)) : String(value)),
   ]));
 }
