@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     worker_poll_wait_s: int = Field(default=20, ge=0, le=20)
     worker_progress_interval_s: float = Field(default=2.0, ge=0)
     worker_voice_cache_mb: int = Field(default=4096, gt=0)
+    # Engine models a worker keeps loaded (workers.model_cache: LRU; GPU: cuda.memory_allocated, CPU: weights)
+    worker_model_cache_mb: int = Field(default=16384, gt=0)
+    yourtts_model_dir: str = ""  # empty: the worker copies base/yourtts/ from the models bucket
+    bark_model_dir: str = ""  # empty: base/bark/ from the models bucket
+    bark_max_gen_duration_s: float | None = Field(default=None, gt=0)  # cap per text chunk (tiny test models)
     worker_health_file: str = ""  # touched while the worker lives (container HEALTHCHECK); empty: off
 
 
