@@ -130,6 +130,12 @@ def test_an_instant_voice_is_made_with_live_progress(page):
     page.locator("#voice-list article.voice", has_text="Alice in the browser").locator(".status-ready").wait_for(
         timeout=JOB_TIMEOUT_MS)
     assert page.locator("#training-jobs .status-completed").count() == 1
+    report = page.locator("#voice-list article.voice", has_text="Alice in the browser").locator(".quality-report")
+    assert report.locator("h5").text_content() == "Quality"
+    if report.locator("details").count():  # the whole report, fetched when opened
+        report.locator("summary").click()
+        report.locator("details > div:not(:has-text('Loading'))").wait_for()
+        assert report.locator("details .form-error").count() == 0, report.text_content()
     screenshot(page, "voices")
     assert_accessible(page)
 

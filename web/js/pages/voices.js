@@ -1,6 +1,6 @@
 // Voices: make an instant voice or a fine-tune from ready samples and watch its job; the voices with
 // their quality report; rename, make public or private, delete.
-import { ApiError, api } from "../api.js";
+import { api } from "../api.js";
 import { announce, field, formatNumber, h, sleep, statusBadge, uniqueId } from "../dom.js";
 import { formError, showError } from "../forms.js";
 
@@ -119,15 +119,60 @@ function voiceCard(voice, reload) {
     report, voice.owned ? [rename, h("div", { class: "row" }, toggle, remove)] : null, error);
 }
 
-/** The voice's quality report: in the voice record, else GET /api/voices/{id}/quality when it exists. */
-async function showQualityReport(container, voice) {
-  let report = voice.quality_report;
-  if (!report && voice.status === "ready") {
-    try { report = await api("GET", `/api/voices/${voice.voice_id}/quality`); }
-    catch (error) { if (!(error instanceof ApiError) || error.status !== 404) report = null; }
+/** The voice's quality: the headline from the voice record, the whole report (GET /api/voices/{id}/quality,
+ * fetched when opened). An API without that route, or a voice without a report, degrades to what there is. */
+function showQualityReport(container, voice) {
+  const headline = voice.quality;
+  if (!headline && !voice.quality_report) {
+    container.replaceChildren(h("p", { class: "muted" }, "No quality report for this voice."));
+    return;
   }
-  if (!report) { container.replaceChildren(h("p", { class: "muted" }, "No quality report for this voice.")); return; }
-  container.replaceChildren(h("h5", {}, "Quality report"), reportList(report));
+  const parts = [h("h5", {}, "Quality")];
+  if (headline?.evaluated) {
+    parts.push(h("p", { class: headline.passed ? "status status-ready" : "status status-failed" },
+      headline.passed ? `Reaches its target (${headline.quality_target})` : `Below its target (${headline.quality_target})`));
+    parts.push(figures(headline));
+  } else if (headline) {
+    parts.push(h("p", { class: "muted" }, "Not evaluated (made before quality reports)."));
+  }
+  const body = h("div", {}, h("p", { class: "muted" }, "Loading…"));
+  const details = h("details", { class: "quality-details" }, h("summary", {}, "The whole report"), body);
+  details.addEventListener("toggle", () => { if (details.open && !details.dataset.loaded) loadReport(body, voice, details); }, { once: false });
+  parts.push(details);
+  container.replaceChildren(...parts);
+}
+
+const FIGURES = [
+  ["speaker_similarity", "Speaker similarity", 3], ["same_speaker_probability", "Same-speaker probability", 2],
+  ["dnsmos_ovrl", "Naturalness (DNSMOS OVRL, 1-5)", 2], ["wer", "Word error rate", 3], ["quality_score", "Quality score", 2],
+];
+
+function figures(headline) {
+  const rows = FIGURES.filter(([key]) => headline[key] !== null && headline[key] !== undefined);
+  return h("dl", { class: "metrics" }, rows.flatMap(([key, label, digits]) => [h("dt", {}, label), h("dd", {}, formatNumber(headline[key], digits))]));
+}
+
+async function loadReport(body, voice, details) {
+  details.dataset.loaded = "true";
+  try {
+    const view = await api("GET", `/api/voices/${voice.voice_id}/quality`);
+    const report = view.report;
+    if (!report) { body.replaceChildren(h("p", { class: "muted" }, view.message || "No report.")); return; }
+    body.replaceChildren(
+      report.reasons?.length ? h("ul", { class: "reasons" }, report.reasons.map((text) => h("li", {}, text))) : h("p", {}, "No reason to doubt this voice at its target."),
+      report.notes?.length ? h("ul", { class: "muted" }, report.notes.map((text) => h("li", {}, text))) : null,
+      h("table", {}, h("caption", {}, "Per quality target"),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Target"), h("th", { scope: "col" }, "Passes"), h("th", { scope: "col" }, "Why not"))),
+        h("tbody", {}, Object.entries(report.verdicts || {}).map(([target, verdict]) => h("tr", {},
+          h("td", {}, target), h("td", {}, verdict.passed ? "yes" : "no"), h("td", {}, verdict.reasons.join(" ")))))),
+      h("p", { class: "muted" }, `${report.sentences?.length ?? 0} test sentences, ${report.training_clips} training clips, ` +
+        `encoder ${report.encoder || "none"}, ${formatNumber(report.seconds)} s to evaluate.`),
+    );
+  } catch (error) {
+    if (error.status === 404 && voice.quality_report) body.replaceChildren(reportList(voice.quality_report));
+    else body.replaceChildren(h("p", { class: error.status === 404 ? "muted" : "form-error" },
+      error.status === 404 ? "This API has no quality reports." : error.message));
+  }
 }
 
 function reportList(report) {
