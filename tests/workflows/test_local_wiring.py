@@ -7,6 +7,7 @@ import json
 import time
 
 from voiceclone.domain.jobs import JobStatus
+from voiceclone.local.moto_patches import install_moto_fixes
 from voiceclone.workflows import definitions as d
 from voiceclone.workflows import local
 
@@ -50,7 +51,7 @@ def test_the_periodic_sweeper_runs_until_stopped():
 
 
 def test_send_task_failure_reaches_the_execution_with_its_cause(workflow_stack, harness, aws):
-    local.install_moto_fixes()
+    install_moto_fixes()  # the local moto server installs it at start; idempotent
     sqs, sfn = aws.client("sqs"), harness.sfn()
     queue = harness.settings.synth_queue_url
     machine = sfn.create_state_machine(name=f"cause-{workflow_stack.suffix}", roleArn="arn:aws:iam::123456789012:role/r",

@@ -27,7 +27,8 @@ class VoiceModel(Record):
     voice_id: str
     name: str
     engine: str = "xtts"
-    model_type: ModelType = ModelType.XTTS_V2
+    # A self-hosted model type (ModelType) or a remote engine's name: remote voices have no ModelType.
+    model_type: str = ModelType.XTTS_V2
     status: VoiceStatus = VoiceStatus.TRAINING
     visibility: Visibility = Visibility.PRIVATE
     languages: list[str] = Field(default_factory=lambda: ["en"])

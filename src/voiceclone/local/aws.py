@@ -71,11 +71,13 @@ def start_moto_server(host: str = "127.0.0.1", port: int = 0, s3_data_dir: Path 
     The caller exports `aws_environment(endpoint_url)`: its MOTO_PORT is where the Step Functions
     interpreter reaches Lambda and SQS."""
     from voiceclone.local.moto_app import LocalAwsApplication, LocalMotoServer
+    from voiceclone.local.moto_patches import install_moto_fixes
     from voiceclone.local.s3_disk import DiskObjectStore
     from voiceclone.local.s3_durability import WriteThrough, install_change_hooks
     from voiceclone.local.s3_guard import S3RequestGuard
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per moto request
+    install_moto_fixes()
     disk = DiskObjectStore(s3_data_dir) if s3_data_dir is not None else None
     if disk is not None:
         install_change_hooks()

@@ -44,28 +44,6 @@ class LocalWorkflows:
     substitutions: dict[str, str]
 
 
-def install_moto_fixes() -> None:
-    """moto 5.2.5 drops SendTaskFailure's `cause` (its response parser never reads it); pass it on,
-    so the worker's message reaches fail-job as it does in AWS."""
-    from moto.core.responses import EmptyResult
-    from moto.stepfunctions.responses import StepFunctionResponse
-
-    if getattr(StepFunctionResponse.send_task_failure, "_voiceclone_fixed", False):
-        return
-
-    def send_task_failure(self: Any) -> Any:
-        backend = self.stepfunction_backend
-        token, error, cause = self._get_param("taskToken"), self._get_param("error"), self._get_param("cause")
-        try:
-            backend.send_task_failure(token, error=error, cause=cause)
-        except TypeError:  # the plain backend (execution off) takes no cause
-            backend.send_task_failure(token, error=error)
-        return EmptyResult()
-
-    send_task_failure._voiceclone_fixed = True  # type: ignore[attr-defined]
-    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]  # a deliberate patch of moto
-
-
 def deploy(
     stack: Any,
     *,
@@ -73,7 +51,6 @@ def deploy(
     synth_heartbeat_s: int = d.SYNTH_HEARTBEAT_S,
 ) -> LocalWorkflows:
     """Register the Lambdas, create both state machines from the definitions, configure their ARNs."""
-    install_moto_fixes()
     settings: Settings = stack.settings
     substitutions = {
         placeholder: stack.register_lambda(function_name(placeholder), f"{module}:lambda_handler")
