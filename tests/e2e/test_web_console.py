@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import soundfile
 
 from tests.e2e.web.console import chromium, fake_microphone_wav, serious_violations, sign_in
 from tests.integration.local.platform import RunningPlatform
+from tests.support import degradations, speech
 from tests.support.speech import english_utterances
 
 pytestmark = pytest.mark.timeout(600)
@@ -223,6 +225,29 @@ def test_a_bad_file_shows_its_reason(browser, platform, tmp_path):
     card.locator(".status-rejected").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
     assert card.locator("ul.reasons li").count() >= 1  # the analysis says why
     assert_accessible(page)
+    context.close()
+
+
+def test_the_picture_marks_clipping_and_the_band_limit(browser, platform, tmp_path):
+    """Dutch speech overdriven x8 and flat-topped at half scale; the same low-passed at telephone bandwidth."""
+    samples, rate = speech.dutch_utterances("small")[40].load()
+    clipped, _ = degradations.clipped(samples, 18.0, 0.5, 1.0)
+    soundfile.write(tmp_path / "clipped.wav", degradations.as_pcm16(clipped), rate, subtype="PCM_16")
+    muffled = degradations.low_pass(samples, rate, 3400)
+    soundfile.write(tmp_path / "muffled.wav", degradations.as_pcm16(muffled), rate, subtype="PCM_16")
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, platform.url, "grace")
+    page.get_by_label("Choose audio files").set_input_files([str(tmp_path / "clipped.wav"), str(tmp_path / "muffled.wav")])
+    def card_of(name):
+        return page.locator("article.sample").filter(has=page.locator("h4", has_text=re.compile(f"^{name} ")))
+
+    for name, reason, mark in (("clipped", "clipping:", "Clipped at"), ("muffled", "band-limited", "Band limit at")):
+        card = card_of(name)
+        card.locator("canvas.picture[data-drawn=true]").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+        assert reason in card.locator("ul.reasons").text_content(), card.text_content()
+        assert mark in card.locator(".picture-description").text_content()
+    assert int(card_of("clipped").locator("canvas").get_attribute("data-clipped")) > 0
     context.close()
 
 
