@@ -10,11 +10,15 @@ VOICECLONE_WEB_SCREENSHOTS=<folder> saves a screenshot of each page there (docs/
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import json
 import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -263,6 +267,53 @@ def test_another_users_samples_are_not_listed(browser, platform):
     assert "Bob's private reading" not in page.locator("main").text_content()
     sign_in(page, platform.url, "bob")
     page.locator("article.sample", has_text="Bob's private reading").wait_for()
+    context.close()
+
+
+def test_cognito_sign_in_uses_the_code_flow_with_pkce_and_signs_out(browser, platform):
+    """The hosted UI and token endpoint played by Playwright routes: the console must send an S256 challenge,
+    redeem the code with the matching verifier, call the API with the access token and sign out there."""
+    cognito, console = "https://voiceclone.auth.example.test", platform.url + "/"
+    seen: dict[str, str] = {}
+    access_token = platform.token("carla")
+    claims = base64.urlsafe_b64encode(json.dumps({"sub": "carla", "email": "carla@example.com"}).encode()).decode()
+
+    def hosted_ui(route):
+        query = dict(parse_qsl(urlsplit(route.request.url).query))
+        seen.update(query)
+        route.fulfill(status=302, headers={"location": f"{query['redirect_uri']}?code=the-code&state={query['state']}"})
+
+    def token_endpoint(route):
+        form = dict(parse_qsl(route.request.post_data))
+        seen["token_form"] = json.dumps(form)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(form["code_verifier"].encode()).digest()).rstrip(b"=")
+        ok = form["code"] == "the-code" and challenge.decode() == seen["code_challenge"]
+        route.fulfill(status=200 if ok else 400, headers={"access-control-allow-origin": "*"}, content_type="application/json",
+                      body=json.dumps({"access_token": access_token, "id_token": f"x.{claims}.y", "expires_in": 3600}
+                                      if ok else {"error": "invalid_grant"}))
+
+    # bypass_csp: the console's CSP admits *.amazoncognito.com in AWS, not this test host
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    config = {"api_url": "", "auth": {"mode": "cognito", "domain": cognito, "client_id": "console-client"}}
+    page.route("**/config.json", lambda route: route.fulfill(content_type="application/json", body=json.dumps(config)))
+    page.route(f"{cognito}/oauth2/authorize*", hosted_ui)
+    page.route(f"{cognito}/oauth2/token", token_endpoint)
+    page.route(f"{cognito}/logout*", lambda route: route.fulfill(
+        status=302, headers={"location": dict(parse_qsl(urlsplit(route.request.url).query))["logout_uri"]}))
+    page.goto(console)
+    page.get_by_role("button", name="Sign in with your account").click()
+    page.locator("#session-user", has_text="carla@example.com").wait_for()
+    assert seen["response_type"] == "code" and seen["code_challenge_method"] == "S256"
+    assert seen["client_id"] == "console-client" and seen["redirect_uri"] == console
+    assert set(seen["scope"].split()) == {"openid", "email", "profile"}
+    assert json.loads(seen["token_form"])["grant_type"] == "authorization_code"
+    assert "code=" not in page.url  # the code is taken off the address
+    page.locator("#sample-list p.muted").wait_for()  # the API answered with the access token
+    assert page.evaluate("() => Object.keys(sessionStorage).length") == 0  # nothing kept after the exchange
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => /token/i.test(k)).length") == 0
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in with your account").wait_for()
     context.close()
 
 
