@@ -34,8 +34,7 @@ class TransformersTranscriber:
         result = self._pipeline(
             {"raw": audio.mean(axis=1), "sampling_rate": rate}, generate_kwargs={"language": language}
         )
-        # One input gives one dict; transformers annotates __call__ with the batch's list.
-        return str(result["text"]).strip()  # type: ignore[call-overload]
+        return str(result["text"]).strip()  # one input gives one dict
 
 
 def transcriber_from_config(model_dir: str | None, device: str = "cpu") -> Transcriber | None:
