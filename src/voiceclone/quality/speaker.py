@@ -14,7 +14,7 @@ import functools
 import os
 import threading
 import warnings
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -86,7 +86,7 @@ class TorchScriptEncoder:
             raise FileNotFoundError(f"speaker encoder {path} not found ({ENCODER_ENV})")
         self.path, self.max_seconds = path, max_seconds
         self.name = f"torchscript:{os.path.basename(path)}"
-        self._model = None
+        self._model: Any = None  # a torch.jit.ScriptModule once loaded
         self._lock = threading.Lock()
 
     def embed(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:

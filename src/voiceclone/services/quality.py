@@ -13,6 +13,7 @@ from voiceclone.domain.errors import Conflict, NotFound
 from voiceclone.domain.samples import SampleStatus
 from voiceclone.domain.voices import VoiceStatus
 from voiceclone.quality.embeddings import SAMPLE, VOICE, SpeakerEmbeddings
+from voiceclone.quality.report import VoiceQualityReport
 from voiceclone.quality.similarity import cosine, same_speaker, same_speaker_probability
 from voiceclone.quality.thresholds import CALIBRATION
 from voiceclone.services.views import SimilarityView, VoiceQualityView
@@ -44,7 +45,7 @@ def voice_quality(store: Store, user_id: str, voice_id: str) -> VoiceQualityView
         if stored.get("reasons"):  # the evaluation ran into an error: say which
             message = " ".join(stored["reasons"])
         return VoiceQualityView(voice_id=voice_id, status=voice.status, evaluated=False, message=message, training=training)
-    return VoiceQualityView(voice_id=voice_id, status=voice.status, evaluated=True, report=stored, training=training)
+    return VoiceQualityView(voice_id=voice_id, status=voice.status, evaluated=True, report=VoiceQualityReport.model_validate(stored), training=training)
 
 
 def similarity(store: Store, user_id: str, voice_id: str, request: SimilarityRequest) -> SimilarityView:
