@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,6 +53,7 @@ class TtsJob(Record):
     actual_duration_s: float | None = None
     actual_cost_usd: float | None = None
     quality_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    quality: dict[str, Any] | None = None  # voiceclone.quality.report.ResultQuality, from the synth worker
     output_key: str | None = None
     output_expired: bool = False
     error_message: str | None = None

@@ -24,6 +24,7 @@ NO_REFERENCE = "the voice has no reference embedding (made before quality report
 # Weights of the quality score's parts (renormalised over the parts that were measured).
 WEIGHTS = {"speaker": 0.4, "naturalness": 0.4, "signal": 0.2}
 SIGNAL_ISSUE_PENALTY = 0.25
+NO_SPEECH = "no speech could be detected in the audio"
 
 
 class SpeechQuality(BaseModel):  # stored as report.ResultQuality
@@ -57,7 +58,7 @@ def assess(
     encoder_name = None
     if reference is None:
         notes.append(NO_REFERENCE)
-    elif signal.speech_s > 0:
+    else:  # measured even when no speech was detected: babble gets its (low) figure, not a blank
         try:
             encoder = configured_encoder()
             encoder_name = encoder.name
@@ -88,7 +89,7 @@ def signal_issues(signal: SignalReport, limits: QualityLimits) -> list[str]:
     """What is wrong with the signal, each in words a user understands."""
     issues = []
     if signal.speech_s == 0:
-        return ["no speech could be detected in the audio"]
+        return [NO_SPEECH]
     if signal.clipped_fraction > limits.max_clipped_fraction:
         issues.append(f"{signal.clipped_fraction:.2%} of the samples are clipped (distorted peaks)")
     if signal.true_peak_dbtp is not None and signal.true_peak_dbtp > limits.max_true_peak_dbtp:
@@ -111,7 +112,8 @@ def signal_issues(signal: SignalReport, limits: QualityLimits) -> list[str]:
 
 def quality_score(probability: float | None, dnsmos: Dnsmos | None, issues: list[str]) -> float:
     """0-1: the same-speaker probability, DNSMOS OVRL mapped 1..4 -> 0..1 and the signal checks."""
-    parts: dict[str, float] = {"signal": max(1.0 - SIGNAL_ISSUE_PENALTY * len(issues), 0.0)}
+    no_speech = issues == [NO_SPEECH]
+    parts: dict[str, float] = {"signal": 0.0 if no_speech else max(1.0 - SIGNAL_ISSUE_PENALTY * len(issues), 0.0)}
     if probability is not None:
         parts["speaker"] = probability
     if dnsmos is not None:

@@ -81,8 +81,7 @@ def _load(clip: TrainingClip) -> tuple[np.ndarray, int]:
     return samples.mean(axis=1), rate
 
 
-def _mean_embedding(encoder, clips: Sequence[TrainingClip]) -> np.ndarray:
-    vectors = [encoder.embed(*_load(c)) for c in clips]
+def _mean_embedding(vectors: Sequence[np.ndarray]) -> np.ndarray:
     mean_vector = np.mean(vectors, axis=0)
     return mean_vector / max(float(np.linalg.norm(mean_vector)), 1e-12)
 
@@ -103,9 +102,10 @@ def evaluate_voice(
     started = time.perf_counter()
     encoder = configured_encoder()
     reference_clips = list(held_out) or list(training)
-    held_reference = _mean_embedding(encoder, reference_clips).tolist()
     everything = sorted([*training, *held_out], key=lambda c: -c.duration_s)[:REFERENCE_CLIPS]
-    voice_reference = _mean_embedding(encoder, everything).tolist()
+    vectors = {c.path: encoder.embed(*_load(c)) for c in {c.path: c for c in [*reference_clips, *everything]}.values()}
+    held_reference = _mean_embedding([vectors[c.path] for c in reference_clips]).tolist()
+    voice_reference = _mean_embedding([vectors[c.path] for c in everything]).tolist()
     limits = limits_for(quality_target, encoder.name if encoder.name in CALIBRATION else "resemblyzer")
     texts = list(sentences or sentences_for(language))
     measured: list[tuple[str, float, SpeechQuality]] = []
@@ -228,12 +228,14 @@ def evaluate_trained_voice(
     language: str,
     training: Sequence[TrainingClip],
     held_out: Sequence[TrainingClip],
-    quality_target: str,
     work_dir: Path,
+    quality_target: str = "medium",
 ) -> tuple[dict[str, Any], Path | None]:
     """What the trainer returns with a new voice: the report as JSON (its reference embedding under
     "reference_embedding") and the `speaker_reference` artifact. An evaluation that cannot run gives a
-    report that says so (evaluated: false, passed: false): the voice is never silently unrated."""
+    report that says so (evaluated: false, passed: false): the voice is never silently unrated.
+    `passed` / `reasons` are those of `quality_target`; register-voice re-picks them for the job's target
+    (report.for_target) from the verdicts of every target."""
     from voiceclone.quality.reference import write_reference
 
     try:

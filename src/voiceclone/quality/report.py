@@ -113,3 +113,12 @@ class VoiceQualityReport(_Loose):
     reference: ReferenceSpeech
     training_clips: int
     seconds: float = Field(description="what the evaluation took")
+
+
+def for_target(report: dict, quality_target: str) -> dict:
+    """The stored report with `passed` / `reasons` of the job's quality target (register-voice knows the
+    target; the worker reports every target's verdict)."""
+    verdict = (report.get("verdicts") or {}).get(quality_target)
+    if verdict is None:
+        return {**report, "quality_target": quality_target}
+    return {**report, "quality_target": quality_target, "passed": verdict["passed"], "reasons": verdict["reasons"]}

@@ -143,6 +143,7 @@ def result(store: Store, settings: Settings, user_id: str, job_id: str) -> TtsRe
         cost_usd=job.actual_cost_usd if job.actual_cost_usd is not None else job.estimated_cost_usd,
         quality_score=job.quality_score,
         characters=job.characters,
+        quality=job.quality,
     )
 
 

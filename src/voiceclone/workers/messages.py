@@ -6,7 +6,7 @@ The state machine builds it with `"task_token.$": "$$.Task.Token"`; the worker a
 Parse a body with `parse_job_message(body)`; it raises `pydantic.ValidationError` on a bad one.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -88,6 +88,9 @@ class TrainResult(_Message):
     artifact_keys: dict[str, str]  # e.g. {"conditioning": "voices/u/v/conditioning.pt", "gpt": ".../gpt.pth"}
     language: str
     metrics: dict[str, float] = {}
+    # voiceclone.quality.report.VoiceQualityReport as JSON, its reference speaker embedding under
+    # "reference_embedding"; None from a worker that predates quality reports.
+    quality: dict[str, Any] | None = None
 
 
 class SynthResult(_Message):
@@ -99,3 +102,4 @@ class SynthResult(_Message):
     sample_rate: int
     size_bytes: int
     metrics: dict[str, float] = {}
+    quality: dict[str, Any] | None = None  # voiceclone.quality.report.ResultQuality as JSON

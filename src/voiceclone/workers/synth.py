@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -18,12 +20,14 @@ from voiceclone.config import Settings
 from voiceclone.engines.base import BadInput
 from voiceclone.engines.registry import EngineRegistry
 from voiceclone.observability import MetricName, Service
+from voiceclone.quality.per_result import result_quality
+from voiceclone.quality.reference import read_reference
 from voiceclone.store import Store
 from voiceclone.store.reconciliation import VOICE_FILES_MISSING, ReconciliationQueries
 from voiceclone.workers import resources
 from voiceclone.workers.loop import JobContext, Worker
 from voiceclone.workers.messages import SynthMessage, SynthResult
-from voiceclone.workers.postprocess import render
+from voiceclone.workers.postprocess import normalize_loudness, render
 from voiceclone.workers.storage_errors import is_missing
 from voiceclone.workers.voice_cache import VoiceCache
 
@@ -32,6 +36,18 @@ logger = logging.getLogger(__name__)
 
 class VoiceFilesMissing(BadInput):
     """An artifact of the voice is not in the models bucket: the voice cannot speak any more."""
+
+
+@dataclass
+class LoadedVoice:
+    """An engine's voice and its reference speaker embedding (None: made before quality reports)."""
+
+    voice: Any
+    reference: tuple[str, list[float]] | None
+
+    @property
+    def nbytes(self) -> int:
+        return int(getattr(self.voice, "nbytes", 0))
 
 
 class SynthHandler:
@@ -56,13 +72,17 @@ class SynthHandler:
         context.progress(0.05, "loading voice")
         started = time.perf_counter()
         key = (message.user_id, payload.voice_id, payload.model_type, tuple(sorted(payload.voice_artifact_keys.items())))
-        voice, hit = self.cache.get_or_load(key, lambda: self._load_voice(engine, payload, context.work_dir))
+        loaded_voice, hit = self.cache.get_or_load(key, lambda: self._load_voice(engine, payload, context.work_dir))
         loaded = time.perf_counter()
         context.progress(0.1, "synthesizing")
-        audio = engine.synthesize(payload.text, voice, payload.language, payload.voice_settings)
+        audio = engine.synthesize(payload.text, loaded_voice.voice, payload.language, payload.voice_settings)
         synthesized = time.perf_counter()
+        context.progress(0.85, "measuring quality")
+        delivered = normalize_loudness(audio.samples, audio.sample_rate)
+        quality = result_quality(delivered, audio.sample_rate, payload.text, loaded_voice.reference, synthesized - loaded)
+        measured = time.perf_counter()
         context.progress(0.9, "encoding")
-        data, content_type = render(audio.samples, audio.sample_rate, payload.output_format)
+        data, content_type = render(delivered, audio.sample_rate, payload.output_format)
         self.s3.put_object(
             Bucket=self.settings.outputs_bucket, Key=payload.output_key, Body=data, ContentType=content_type
         )
@@ -78,9 +98,12 @@ class SynthHandler:
                 "voice_cache_hit": float(hit),
                 "load_voice_s": round(loaded - started, 4),
                 "synthesis_s": round(synthesized - loaded, 4),
-                "postprocess_upload_s": round(finished - synthesized, 4),
+                "quality_s": round(measured - synthesized, 4),
+                "postprocess_upload_s": round(finished - measured, 4),
                 "real_time_factor": round((synthesized - loaded) / max(audio.duration_s, 1e-6), 4),
+                "quality_score": quality["quality_score"],
             },
+            quality=quality,
         )
 
     def _emit_synthesis(self, payload, synthesis_s: float) -> None:
@@ -103,7 +126,7 @@ class SynthHandler:
                 if self.voice_files_missing is not None:
                     self.voice_files_missing(payload.voice_id)
                 raise VoiceFilesMissing(VOICE_FILES_MISSING) from error
-        return engine.load_voice(payload.model_type, files)
+        return LoadedVoice(engine.load_voice(payload.model_type, files), read_reference(files))
 
 
 def voice_failer(store: Store) -> Callable[[str], None]:

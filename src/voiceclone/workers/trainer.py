@@ -16,6 +16,8 @@ from voiceclone.config import Settings
 from voiceclone.engines.base import BadInput, TrainingClip
 from voiceclone.engines.registry import EngineRegistry
 from voiceclone.observability import Service
+from voiceclone.quality.evaluation import evaluate_trained_voice, split_held_out
+from voiceclone.quality.reference import ARTIFACT as REFERENCE_ARTIFACT
 from voiceclone.workers import resources
 from voiceclone.workers.checkpoints import S3CheckpointStore
 from voiceclone.workers.loop import JobContext, Worker
@@ -42,13 +44,19 @@ class TrainHandler:
         checkpoints = S3CheckpointStore(
             self.s3, self.settings.models_bucket, message.user_id, message.job_id, context.work_dir
         )
+        training, held_out = split_held_out(clips)  # held-out speech measures the voice afterwards
         artifacts = engine.create_voice(
-            payload.model_type, clips, payload.config, context.progress, context.work_dir, checkpoints
+            payload.model_type, training, payload.config, context.progress, context.work_dir, checkpoints
         )
+        context.progress(0.96, "evaluating")
+        quality, reference = evaluate_trained_voice(
+            engine, payload.model_type, artifacts.files, artifacts.language, training, held_out, context.work_dir
+        )
+        files = {**artifacts.files, **({REFERENCE_ARTIFACT: reference} if reference else {})}
         context.progress(0.98, "uploading")
         prefix = blobs.voice_prefix(message.user_id, payload.voice_id)
         keys = {}
-        for name, path in artifacts.files.items():
+        for name, path in files.items():
             keys[name] = prefix + path.name
             self.s3.upload_file(str(path), self.settings.models_bucket, keys[name])
         checkpoints.clear()
@@ -58,6 +66,7 @@ class TrainHandler:
             artifact_keys=keys,
             language=artifacts.language,
             metrics=artifacts.metrics,
+            quality=quality,
         )
 
     def _download_clips(self, message: TrainMessage, folder: Path) -> list[TrainingClip]:

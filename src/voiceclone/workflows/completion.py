@@ -17,6 +17,8 @@ from voiceclone.domain.jobs import JobCancelled, JobStatus
 from voiceclone.domain.pricing import pricing_for
 from voiceclone.domain.timeutil import month_key
 from voiceclone.domain.voices import VoiceStatus
+from voiceclone.quality.embeddings import VOICE, SpeakerEmbeddings
+from voiceclone.quality.report import for_target
 from voiceclone.store import Store
 from voiceclone.store.jobs import JobRepository
 from voiceclone.workers.messages import SynthResult, TrainResult
@@ -41,17 +43,25 @@ def _complete(jobs: JobRepository, user_id: str, job_id: str, **fields: Any):
 
 
 def register_voice(store: Store, settings: Settings, user_id: str, job_id: str, result: TrainResult) -> dict[str, Any]:
-    """Job completed with its voice; the voice ready with its artifacts and metrics."""
+    """Job completed with its voice; the voice ready with its artifacts, metrics and quality report (at the
+    job's quality target: below it the voice is still ready, with passed: false), its reference embedding
+    stored."""
     job = _complete(store.training, user_id, job_id, result_model_id=result.voice_id)
     voice = store.voices.find(user_id, result.voice_id)
     if voice is not None and voice.status == VoiceStatus.TRAINING:
+        quality = dict(result.quality or {})
+        reference = quality.pop("reference_embedding", None)
+        if quality:
+            quality = for_target(quality, str(job.config.quality_target))
         voice = store.voices.mark_ready(
             user_id,
             result.voice_id,
             artifact_keys=result.artifact_keys,
-            quality_report={**result.metrics, "model_type": result.model_type},
+            quality_report={**result.metrics, "model_type": result.model_type, **quality},
             languages=[result.language],
         )
+        if reference:  # what the similarity API compares samples with
+            SpeakerEmbeddings(store.database).put(user_id, VOICE, result.voice_id, reference["encoder"], reference["embedding"])
     _remove_scratch(settings, user_id, job_id)
     return {"job_id": job.job_id, "status": str(job.status), "voice_id": result.voice_id,
             "voice_status": str(voice.status) if voice else "deleted"}
@@ -78,6 +88,7 @@ def finalize_tts(store: Store, user_id: str, job_id: str, result: SynthResult) -
         actual_duration_s=round(result.duration_s, 3),
         actual_cost_usd=cost,
         quality_score=_quality_score(result.metrics),
+        quality=result.quality,
     )
     # The API charged at request time; this is a no-op then, and charges once if it did not.
     charged_now = store.users.charge_characters(user_id, job_id, job.characters, month=month_key(job.created_at))

@@ -108,6 +108,7 @@ def machine(aws, queue_url) -> TaskTokenMachine:
                 },
                 # moto accepts SendTaskHeartbeat only for a task that declares HeartbeatSeconds.
                 "HeartbeatSeconds": 60,
+                "TimeoutSeconds": 600,  # moto's default is 60 s: a training plus its evaluation may take longer
                 "End": True,
             }
         },

@@ -44,7 +44,10 @@ def test_instant_voice_is_a_small_conditioning_artifact(settings, aws, store, ma
     described = machine.wait(execution)
     assert described["status"] == "SUCCEEDED", described
     result = json.loads(described["output"])
-    assert result["artifact_keys"] == {"conditioning": "voices/bob/voice_t/conditioning.pt"}
+    assert result["artifact_keys"] == {
+        "conditioning": "voices/bob/voice_t/conditioning.pt",
+        "speaker_reference": "voices/bob/voice_t/speaker_reference.json",  # for per-result SECS
+    }
     head = aws.client("s3").head_object(Bucket=settings.models_bucket, Key=result["artifact_keys"]["conditioning"])
     assert head["ContentLength"] < 100_000  # kilobytes, not a model
 
@@ -61,8 +64,9 @@ def test_fine_tune_stores_only_the_gpt_and_it_reloads_strictly(
     described = machine.wait(execution)
     assert described["status"] == "SUCCEEDED", described
     result = json.loads(described["output"])
-    assert set(result["artifact_keys"]) == {"gpt", "conditioning"}
-    assert result["metrics"]["steps"] == 6.0  # 2 epochs x ceil(5 clips / 2)
+    assert set(result["artifact_keys"]) == {"gpt", "conditioning", "speaker_reference"}
+    # 2 epochs x ceil(3 clips / 2): the 2 shortest of the 5 are held out to evaluate the voice.
+    assert result["metrics"]["steps"] == 4.0 and result["quality"]["training_clips"] == 3
     # Only the GPT's weights: no HiFiGAN decoder, DVAE or speaker encoder in the artifact.
     gpt_path = tmp_path / "gpt.pth"
     aws.client("s3").download_file(settings.models_bucket, result["artifact_keys"]["gpt"], str(gpt_path))
@@ -81,7 +85,7 @@ def test_clip_without_transcript_and_no_asr_fails_with_a_clear_cause(
     settings, aws, store, machine, trainer_worker, speech
 ):
     clips = upload_clips(aws, settings.samples_bucket, "bob", "trn_asr", speech[:2])
-    clips[1]["transcript"] = None
+    clips[0]["transcript"] = None  # a training clip: the shorter one is held out for the evaluation
     create_training_job(store, "bob", "trn_asr", "voice_t")
     execution = machine.start("trn_asr", "bob", "train", _payload(clips))
     poll_until_handled(trainer_worker)

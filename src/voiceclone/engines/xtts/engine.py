@@ -191,7 +191,7 @@ class XttsEngine(Engine):
         torch.save(
             {
                 "format": 1,
-                "model_type": model_type,
+                "model_type": str(model_type),  # a plain str: weights_only loading refuses the enum
                 "language": language,
                 "gpt_cond_latent": latents.gpt_cond_latent.contiguous(),
                 "speaker_embedding": latents.speaker_embedding.contiguous(),
