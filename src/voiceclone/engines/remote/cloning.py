@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
+from voiceclone.domain.samples import AUDIO_CONTENT_TYPES
 from voiceclone.engines.remote.elevenlabs import ElevenLabs, SampleFile
 
 # Our own cap: instant cloning wants a minute or two of clean speech; more clips only add upload time.
 MAX_CLONE_CLIPS = 25
-CONTENT_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".mp3": "audio/mpeg", ".ogg": "audio/ogg"}
 
 
 def clone_from_clips(
@@ -33,7 +33,7 @@ def clone_from_clips(
         path = PurePosixPath(key)
         # the clip's sample folder keeps file names unique: prepared/{user}/{job}/{sample}/clip_NNN.wav
         filename = f"{path.parent.name}_{path.name}" if path.parent.name else path.name
-        files.append(SampleFile(filename, data, CONTENT_TYPES.get(path.suffix.lower(), "audio/wav")))
+        files.append(SampleFile(filename, data, AUDIO_CONTENT_TYPES.get(path.suffix.lower().lstrip("."), "audio/wav")))
     labels = {"language": language} if language else None
     return client.add_voice(name, files, description=description, labels=labels)
 
