@@ -1,5 +1,5 @@
 """The quality API on real speech: samples' and voices' speaker embeddings from real recordings, stored as
-analyze-sample and register-voice store them; the similarity
+analyze-sample and register-voice store them (the Lambda itself: the last test); the similarity
 of a same-speaker sample is high and of another speaker's low; other users' voices and samples are 404;
 the report and the listing's headline."""
 
@@ -21,12 +21,15 @@ from voiceclone.quality.speaker import configured_encoder
 from voiceclone.services.samples import CreateSampleRequest, create_sample
 
 
-def _speech(utterances, seconds: float) -> tuple[np.ndarray, int]:
-    pieces, total, rate = [], 0.0, None
+def _speech(utterances, seconds: float, rate: int = 22050) -> tuple[np.ndarray, int]:
+    """Consecutive lines joined at one rate (a few lines of the game are at another)."""
+    import soxr
+
+    pieces, total = [], 0.0
     for utterance in utterances:
-        samples, rate = utterance.load()
-        pieces.append(samples)
-        total += len(samples) / rate
+        samples, own_rate = utterance.load()
+        pieces.append(samples if own_rate == rate else soxr.resample(samples, own_rate, rate).astype(np.float32))
+        total += len(samples) / own_rate
         if total >= seconds:
             break
     return np.concatenate(pieces), rate
@@ -143,4 +146,14 @@ def test_quality_report_and_listing_headline(api, store, voices_and_samples, spe
     assert headline["speaker_similarity"] == report.headline.speaker_similarity
     never = api.get(f"/api/voices/{make_ready_voice(store, 'alice')}/quality", user="alice").json
     assert never["evaluated"] is False and "before quality reports" in never["message"]
+
+
+
+def test_analyze_sample_stores_a_ready_samples_embedding(api, settings, store, voices_and_samples):
+    ids = voices_and_samples
+    sample_id = _upload_and_analyse(settings, store, "alice", *_speech(czech_utterances("small")[200:260], 12.0))
+    stored = SpeakerEmbeddings(store.database).get("alice", SAMPLE, sample_id)
+    assert stored is not None and len(stored.embedding) == 256
+    answer = _similarity(api, "alice", ids["alice_voice"], sample_id)
+    assert answer.status == 200 and answer.json["same_speaker"], answer.body
 
