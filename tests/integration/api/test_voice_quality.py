@@ -157,3 +157,29 @@ def test_analyze_sample_stores_a_ready_samples_embedding(api, settings, store, v
     answer = _similarity(api, "alice", ids["alice_voice"], sample_id)
     assert answer.status == 200 and answer.json["same_speaker"], answer.body
 
+
+
+def test_a_results_quality_is_in_result(api, store, settings, aws):
+    """finalize-tts keeps what the synth worker measured (here on real speech), /result shows it."""
+    from tests.support.speech import english_utterances
+    from voiceclone.domain.jobs import JobStatus
+    from voiceclone.domain.tts import TtsJob
+    from voiceclone.quality.per_result import result_quality
+    from voiceclone.workers.messages import SynthResult
+    from voiceclone.workflows.completion import finalize_tts
+
+    utterance = english_utterances()[1]
+    quality = result_quality(*utterance.load(), utterance.transcript, None, synthesis_s=10.0)
+    voice_id = make_ready_voice(store, "alice")
+    store.tts.create(TtsJob(job_id="tts_q", user_id="alice", voice_model_id=voice_id, engine="xtts_v2_instant",
+                            text=utterance.transcript, characters=len(utterance.transcript)))
+    store.tts.transition("alice", "tts_q", JobStatus.PROCESSING)
+    aws.client("s3").put_object(Bucket=settings.outputs_bucket, Key="tts/alice/tts_q.mp3", Body=b"ID3 mp3")
+    result = SynthResult(output_key="tts/alice/tts_q.mp3", output_format="mp3", duration_s=2.99, sample_rate=16000,
+                         size_bytes=7, metrics={"quality_score": quality["quality_score"]}, quality=quality)
+    finalize_tts(store, "alice", "tts_q", result)
+    shown = api.get("/api/tts/job/tts_q/result", user="alice").json
+    assert shown["quality_score"] == quality["quality_score"] is not None
+    assert shown["quality"]["dnsmos"]["ovrl"] == quality["dnsmos"]["ovrl"] and shown["quality"]["issues"] == []
+    assert shown["quality"]["overhead_ratio"] == round(quality["seconds"] / 10.0, 4)
+    assert api.get("/api/tts/job/tts_q/result", user="bob").status == 404
