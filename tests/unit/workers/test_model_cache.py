@@ -97,3 +97,25 @@ def test_one_name_cannot_stand_for_two_models(yourtts_bytes):
     with pytest.raises(ValueError, match="already another model"):
         cache.acquire("yourtts", _yourtts())
     cache.unload_all()
+
+
+def test_a_worker_builds_the_engines_and_cache_from_its_settings(tmp_path):
+    from voiceclone.config import Settings
+    from voiceclone.engines import selfhosted_factory
+
+    settings = Settings(
+        yourtts_model_dir=str(tiny_yourtts_dir()),
+        bark_model_dir=str(tiny_bark_dir()),
+        bark_max_gen_duration_s=0.5,
+        worker_device="cpu",
+        worker_model_cache_mb=64,
+    )
+    cache = selfhosted_factory.model_cache(settings)
+    assert cache.budget_bytes == 64 * 1024 * 1024 and cache.gauge is parameter_bytes
+    bark = selfhosted_factory.bark_engine(settings, s3=None)
+    yourtts = selfhosted_factory.yourtts_engine(settings, s3=None)
+    assert bark.max_gen_duration_s == 0.5 and bark.model_dir == tiny_bark_dir() and not bark.is_loaded
+    cache.acquire("yourtts", yourtts)
+    cache.acquire("bark", bark)
+    assert cache.loaded() == ["yourtts", "bark"]  # 8 + 28 MB fit in 64
+    cache.unload_all()
