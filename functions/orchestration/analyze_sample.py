@@ -10,11 +10,11 @@ are skipped. Output: `{"results": {key: "ready" | "rejected" | "skipped: ..."}}`
 """
 
 from functions.orchestration.telemetry import ORCHESTRATION
-from voiceclone.audio.tasks import analyze_uploaded_sample, objects_in_event
 from voiceclone.config import get_settings
 from voiceclone.observability import S3_OBJECT_KEY, Dimension, MetricName
 from voiceclone.quality.sample_embedding import embed_uploaded_sample
 from voiceclone.store import get_store
+from voiceclone.workflows.samples import analyze_uploaded_sample, objects_in_event
 
 
 @ORCHESTRATION.handler(S3_OBJECT_KEY)

@@ -9,9 +9,9 @@ Output: `{"sample_id", "clips": [{"key", "duration_s", "transcript", "language"}
 """
 
 from functions.orchestration.telemetry import ORCHESTRATION
-from voiceclone.audio.tasks import EnhanceSampleEvent, prepare_sample_clips
 from voiceclone.config import get_settings
 from voiceclone.observability import STEP_JOB_ID
+from voiceclone.workflows.samples import EnhanceSampleEvent, prepare_sample_clips
 
 
 @ORCHESTRATION.handler(STEP_JOB_ID)

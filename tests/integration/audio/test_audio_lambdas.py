@@ -131,7 +131,7 @@ def test_a_vanished_object_ends_rejected(settings, aws, czech_speech):
 
 
 def test_an_unexpected_failure_ends_rejected_not_analyzing(settings, czech_speech, monkeypatch):
-    from voiceclone.audio import tasks
+    from voiceclone.workflows import samples as tasks
 
     samples, rate = czech_speech
     sample_id, key = upload_sample(settings, encoded(samples, rate), "crash.flac")

@@ -1,4 +1,5 @@
-"""The audio Lambdas' use-cases: analyse an uploaded sample, prepare a sample's training clips.
+"""The samples' orchestration steps the audio Lambdas run: analyse an uploaded sample, prepare a
+sample's training clips (voiceclone.audio does the signal processing).
 
 Objects are fetched to a temporary file (bounded memory for long recordings), S3 goes through the
 client of `voiceclone.blobs`, the sample record through `voiceclone.store`.
