@@ -26,8 +26,9 @@ def content_security_policy(region: str, api_domain: str | None) -> str:
     """What the console may reach: itself, the API, S3 (presigned uploads and results) and Cognito."""
     others = [
         f"https://*.execute-api.{region}.amazonaws.com",
-        "https://*.s3.amazonaws.com",
+        "https://*.s3.amazonaws.com",  # presigned URLs, virtual-hosted style (global and regional)
         f"https://*.s3.{region}.amazonaws.com",
+        f"https://s3.{region}.amazonaws.com",  # and path style
         f"https://*.auth.{region}.amazoncognito.com",
     ]
     if api_domain:
