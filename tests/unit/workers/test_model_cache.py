@@ -119,3 +119,19 @@ def test_a_worker_builds_the_engines_and_cache_from_its_settings(tmp_path):
     cache.acquire("bark", bark)
     assert cache.loaded() == ["yourtts", "bark"]  # 8 + 28 MB fit in 64
     cache.unload_all()
+
+
+def test_xtts_takes_part_in_the_lru_too(yourtts_bytes):
+    from voiceclone.engines.xtts.engine import XttsEngine
+    from voiceclone.engines.xtts.tiny import tiny_xtts_dir
+
+    xtts = XttsEngine(tiny_xtts_dir(), device="cpu", max_new_tokens=8)
+    assert isinstance(xtts, ManagedModel) and not xtts.is_loaded and xtts.memory_bytes() == 0
+    cache = ModelCache(budget_bytes=yourtts_bytes + 1000)  # room for YourTTS alone
+    cache.acquire("xtts_v2", xtts)
+    model = weakref.ref(xtts.model)
+    assert xtts.memory_bytes() > yourtts_bytes
+    cache.acquire("yourtts", _yourtts())
+    gc.collect()
+    assert cache.loaded() == ["yourtts"] and not xtts.is_loaded and model() is None
+    cache.unload_all()

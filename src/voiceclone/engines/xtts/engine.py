@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -85,6 +86,27 @@ class XttsEngine(Engine):
             if self._model is None:
                 self._model = load_base_model(self.model_dir, self.device)
             return self._model
+
+    # The worker's model cache (voiceclone.workers.model_cache) loads and unloads through these.
+    @property
+    def is_loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        self.model  # noqa: B018 - loads on first access
+
+    def unload(self) -> None:
+        with self._lock:
+            self._model = None
+        gc.collect()
+        if self.device.startswith("cuda"):
+            torch.cuda.empty_cache()
+
+    def memory_bytes(self) -> int:
+        model = self._model
+        if model is None:
+            return 0
+        return sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
 
     def capabilities(self, model_type: str) -> Capabilities:
         from voiceclone.engines.xtts.model import load_config
