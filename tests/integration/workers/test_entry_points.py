@@ -136,5 +136,5 @@ def test_trainer_killed_mid_run_is_finished_by_another_from_its_checkpoint(
     assert described["status"] == "SUCCEEDED", described
     metrics = json.loads(described["output"])["metrics"]
     assert metrics["resumed_from_step"] >= killed_at  # not from zero
-    assert metrics["steps"] == 15.0  # 5 epochs x ceil(5 clips / 2): the job's full length
+    assert metrics["steps"] == 10.0  # 5 epochs x ceil(3 clips / 2), 2 of 5 held out for evaluation: the full length
     assert "resumed fine-tuning from step" not in log.read_text()  # the first one started fresh
