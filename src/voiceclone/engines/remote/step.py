@@ -13,6 +13,7 @@ from voiceclone.engines.remote.output import render_speech
 from voiceclone.engines.remote.speech import RemoteClient, RemoteSpeechRequest, fetch_speech
 from voiceclone.workers.messages import SynthResult
 
+REMOTE_NO_REFERENCE = "a remote engine's voice has no reference embedding here: speaker similarity not measured"
 PROVIDER_VOICE_ARTIFACT = "provider_voice_id"  # a cloned voice's id at its provider, among its artifact keys
 
 
@@ -48,6 +49,7 @@ def synthesize_to_s3(engine: str, payload: RemoteSynthPayload, client: RemoteCli
     answered = time.perf_counter()
     speech = render_speech(audio, str(payload.output_format))
     rendered = time.perf_counter()
+    quality = _measured(audio, payload.text, answered - started)
     s3.put_object(Bucket=bucket, Key=payload.output_key, Body=speech.data,
                   ContentType=OUTPUT_CONTENT_TYPES[payload.output_format])
     finished = time.perf_counter()
@@ -63,5 +65,21 @@ def synthesize_to_s3(engine: str, payload: RemoteSynthPayload, client: RemoteCli
             "postprocess_s": round(rendered - answered, 4),
             "upload_s": round(finished - rendered, 4),
             "real_time_factor": round((answered - started) / max(speech.duration_s, 1e-6), 4),
+            "quality_score": quality["quality_score"],
         },
+        quality=quality,
     )
+
+
+def _measured(audio, text: str, provider_s: float) -> dict[str, Any]:
+    """DNSMOS and signal checks on the provider's speech (voiceclone.quality); no reference embedding
+    exists for a provider's voice, so speaker similarity is left out and the notes say so."""
+    from voiceclone.engines.remote.output import decode
+    from voiceclone.quality.assessment import NO_REFERENCE
+    from voiceclone.quality.per_result import result_quality
+    from voiceclone.workers.postprocess import normalize_loudness
+
+    samples, rate = decode(audio)
+    quality = result_quality(normalize_loudness(samples, rate), rate, text, None, provider_s)  # as delivered
+    quality["notes"] = [REMOTE_NO_REFERENCE if note == NO_REFERENCE else note for note in quality.get("notes", [])]
+    return quality
