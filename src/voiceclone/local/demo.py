@@ -144,6 +144,21 @@ def _job_line(job: dict) -> str:
     return f"{line} ({job['error_message']})" if job.get("error_message") else line
 
 
+def _trained_line(client: DemoClient, job: dict) -> str:
+    """The training's status and the voice's quality verdict (docs/quality.md): the tiny random weights fail it."""
+    if job["status"] != "completed":
+        return str(job["status"])
+    quality = client.call("GET", f"/api/voices/{job['result_model_id']}/quality")
+    report = quality.get("report") or {}
+    if not quality.get("evaluated"):
+        return f"completed; quality not measured: {quality.get('message')}"
+    verdict = "target reached" if report.get("passed") else "below target"
+    headline = report.get("headline") or {}
+    reasons = f" - {report['reasons'][0]}" if report.get("reasons") else ""
+    return (f"completed; quality {verdict} ({report.get('quality_target')}): speaker similarity "
+            f"{headline.get('speaker_similarity')}, DNSMOS {headline.get('dnsmos_ovrl')}{reasons}")
+
+
 def find_demo_voice(client: DemoClient) -> dict | None:
     """The demo user's ready voice from an earlier run in this data folder, if there is one."""
     voices = client.call("GET", "/api/voices?status=ready&limit=100")["items"]
@@ -190,7 +205,7 @@ def run_user_journey(base_url: str, token: str, out_dir: Path = OUT_DIR,
             "voice_name": DEMO_VOICE_NAME, "sample_ids": usable, "training_config": {"model_type": str(ModelType.XTTS_V2_INSTANT)}})
         return client.wait(f"/api/training/job/{job['job_id']}", lambda j: j["status"] in ENDED, _job_line)
 
-    trained = client.step(3, "train an instant voice", train, lambda job: job["status"])
+    trained = client.step(3, "train an instant voice", train, lambda job: _trained_line(client, job))
     if trained["status"] != "completed":
         raise RuntimeError(f"training {trained['status']}: {trained.get('error_message')}")
 
