@@ -18,6 +18,7 @@ from voiceclone.domain.text import speakable_text
 from voiceclone.domain.timeutil import month_key, utcnow
 from voiceclone.domain.tts import OutputFormat, TtsJob, VoiceSettings
 from voiceclone.domain.voices import VoiceModel
+from voiceclone.quality.report import ResultQuality
 from voiceclone.services import quotas
 from voiceclone.services.launch import cancel, launch
 from voiceclone.services.views import (
@@ -143,7 +144,7 @@ def result(store: Store, settings: Settings, user_id: str, job_id: str) -> TtsRe
         cost_usd=job.actual_cost_usd if job.actual_cost_usd is not None else job.estimated_cost_usd,
         quality_score=job.quality_score,
         characters=job.characters,
-        quality=job.quality,
+        quality=ResultQuality.model_validate(job.quality) if job.quality else None,
     )
 
 
