@@ -104,14 +104,14 @@ def test_a_worker_error_fails_the_job_with_the_workers_message_and_refunds(harne
     assert month_characters(harness.store, USER) == 0
 
 
-def test_a_remote_engine_fails_clearly_as_not_available(harness):
+def test_a_remote_engine_without_a_key_fails_clearly_as_not_available(harness):
     voice = ready_voice(harness.store, USER, model_type="elevenlabs")
     job = generate(harness, voice.voice_id)
     described = harness.wait_execution(job["execution_arn"])
     assert described["status"] == "FAILED"
     failed = harness.store.tts.get(USER, job["job_id"])
     assert failed.status == JobStatus.FAILED
-    assert failed.error_message == "engine not available: 'elevenlabs' is not deployed on this platform yet"
+    assert failed.error_message == "engine not available: 'elevenlabs' has no API key configured"
     assert month_characters(harness.store, USER) == 0
 
 
