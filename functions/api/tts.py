@@ -23,7 +23,7 @@ router = Router()
 @router.post(
     "/api/tts/generate",
     tags=["tts"],
-    summary="Speak text with your voice or a public one (Idempotency-Key header: once per key)",
+    summary="Speak text with your voice, a public one or a catalogue voice such as openai:alloy (Idempotency-Key header: once per key)",
     status_code=202,
     responses={
         **success(202, "accepted: the job is pending", TtsJobView),
@@ -110,21 +110,21 @@ def list_jobs(
 @router.get(
     "/api/tts/models/available",
     tags=["tts"],
-    summary="Voices you can speak with, and engines",
+    summary="Engines with their availability, and the voices you can speak with (own, public, catalogue)",
     responses={**success(200, "OK", AvailableModels), **errors()},
 )
 def available_models() -> AvailableModels:
-    return tts.available_models(get_store(), current_user_id(router))
+    return tts.available_models(get_store(), get_settings(), current_user_id(router))
 
 
 @router.get(
     "/api/tts/models/<model_id>/info",
     tags=["tts"],
-    summary="A voice you can speak with",
+    summary="An engine's (model_id = model type) or a voice's full specification and price",
     responses={**success(200, "OK", ModelInfo), **errors(404)},
 )
 def model_info(model_id: str) -> ModelInfo:
-    return tts.model_info(get_store(), current_user_id(router), model_id)
+    return tts.model_info(get_store(), get_settings(), current_user_id(router), model_id)
 
 
 app = make_app(router)

@@ -10,11 +10,11 @@ key); 429/5xx, timeouts (once the client's retries are spent) and undecodable au
 from functions.orchestration.telemetry import ORCHESTRATION
 from voiceclone import blobs
 from voiceclone.config import get_settings
-from voiceclone.engines.remote.endpoints import RemoteEndpoints
 from voiceclone.engines.remote.errors import ProviderAudioInvalid, ProviderError, ProviderNotConfigured
 from voiceclone.engines.remote.keys import load_provider_keys
 from voiceclone.engines.remote.speech import UnknownRemoteEngine, client_for
 from voiceclone.observability import STEP_JOB_ID
+from voiceclone.workflows.engine_status import remote_endpoints
 from voiceclone.workflows.errors import EngineNotAvailable, JobNotRunnable
 from voiceclone.workflows.events import RemoteSynthesizeEvent
 
@@ -24,7 +24,7 @@ def lambda_handler(event, context):
     step = RemoteSynthesizeEvent.model_validate(event)
     settings = get_settings()
     try:
-        client = client_for(step.engine, load_provider_keys(settings.provider_keys_secret_arn), RemoteEndpoints.from_env())
+        client = client_for(step.engine, load_provider_keys(settings.provider_keys_secret_arn), remote_endpoints(settings))
     except (UnknownRemoteEngine, ProviderNotConfigured) as error:
         raise EngineNotAvailable(f"engine not available: '{step.engine}' {_reason(error)}") from None
     # numpy and soundfile only from here: the handler still imports in the light zip

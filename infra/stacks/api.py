@@ -20,7 +20,7 @@ from functions.api import routes
 from infra import nag
 from infra.config import InfraConfig
 from infra.constructs import grants
-from infra.constructs.app_secrets import mongo_uri_secret
+from infra.constructs.app_secrets import mongo_uri_secret, provider_keys_secret
 from infra.constructs.lambda_code import function_code
 from infra.constructs.log_group import log_group
 from infra.constructs.service_function import ServiceFunction
@@ -183,6 +183,10 @@ class ApiStack(Stack):
         # Deleting a voice deletes its artifacts (a prefix: list, then delete).
         grants.grant_objects(self._storage.models, handler.role, "voices/", *grants.READ, *grants.DELETE)
         grants.grant_listing(self._storage.models, handler.role, "voices/")
+        # Deleting a voice cloned at ElevenLabs deletes it there too: the provider-keys secret.
+        provider_keys = provider_keys_secret(self, self._config)
+        provider_keys.grant_read(handler)
+        handler.add_environment("VOICECLONE_PROVIDER_KEYS_SECRET_ARN", provider_keys.secret_arn)
 
     def _grant_workflow(self, name: str, handler: lambda_.Function) -> None:
         machine = self._workflows.training_state_machine if name == "Training" else self._workflows.tts_state_machine

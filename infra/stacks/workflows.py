@@ -128,10 +128,14 @@ class WorkflowsStack(Stack):
             timeout=Duration.seconds(config.tts_job_deadline_s + 600),
         )
 
-        sweeper = fn("sweeper", code, "Fails jobs past their deadline and purges old records.",
+        sweeper = fn("sweeper", code, "Fails jobs past their deadline, purges old records, probes engines.",
                      timeout=Duration.minutes(5), events="scheduled sweeps",
                      training_state_machine_arn=self.training_state_machine.state_machine_arn,
-                     tts_state_machine_arn=self.tts_state_machine.state_machine_arn)
+                     tts_state_machine_arn=self.tts_state_machine.state_machine_arn,
+                     provider_keys_secret_arn=provider_keys.secret_arn)
+        # It also refreshes engine_status: remote engines probed with the keys, base weights listed.
+        provider_keys.grant_read(sweeper)
+        grants.grant_listing(storage.models, sweeper.role, "base/")
         for state_machine_name in self.state_machine_names.values():
             grants.grant_executions(state_machine_name, sweeper.role, "states:DescribeExecution")
         # The sweeper fails overdue jobs (as fail-job does) and purges old outputs.

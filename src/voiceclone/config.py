@@ -20,6 +20,13 @@ class Settings(BaseSettings):
     mongo_uri_secret_arn: str = ""
     # In AWS: the secret (ARN or name) with remote speech providers' API keys, a JSON object by provider.
     provider_keys_secret_arn: str = ""
+    # Remote engines' base URLs (any OpenAI-compatible speech server for openai; fakes in tests).
+    elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    openai_base_url: str = "https://api.openai.com/v1"
+    azure_speech_endpoint: str = ""  # empty: https://{AZURE_SPEECH_REGION}.tts.speech.microsoft.com
+    # Availability (engine_status): a probe or a worker's heartbeat older than this no longer counts.
+    engine_probe_max_age_s: float = Field(default=3 * 3600, gt=0)
+    engine_worker_max_age_s: float = Field(default=120, gt=0)
     db_name: str = "voiceclone"
     mongo_timeout_ms: int = 5000
 

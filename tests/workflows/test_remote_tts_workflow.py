@@ -11,6 +11,7 @@ import pytest
 import soundfile
 
 from tests.support.fakes.openai_fake import FakeOpenAi
+from voiceclone import config
 from voiceclone.domain.ids import TTS_JOB_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.pricing import pricing_for
@@ -30,6 +31,7 @@ def openai_fake(monkeypatch):
     with FakeOpenAi(KEY) as fake:
         monkeypatch.setenv("OPENAI_API_KEY", KEY)
         monkeypatch.setenv("VOICECLONE_OPENAI_BASE_URL", fake.base_url)
+        config.get_settings.cache_clear()  # the base URL is a setting (Settings.openai_base_url)
         yield fake
     assert fake.violations == []
 

@@ -18,6 +18,7 @@ from functions.orchestration import (
 from voiceclone import blobs
 from voiceclone.domain.errors import Gone
 from voiceclone.domain.jobs import JobCancelled, JobStatus
+from voiceclone.domain.pricing import pricing_for
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.services import tts as tts_service
 from voiceclone.store import get_store
@@ -98,7 +99,7 @@ def test_finalize_tts_completes_and_charges_exactly_once_when_retried(store):
     assert month_characters(store, USER) == len("Twenty characters!!")
     done = store.tts.get(USER, job.job_id)
     assert done.status == JobStatus.COMPLETED and done.actual_duration_s == 1.5 and done.quality_score == 0.8
-    assert done.actual_cost_usd == pytest.approx(len(job.text) / 1000 * 0.008)
+    assert done.actual_cost_usd == pytest.approx(len(job.text) / 1000 * pricing_for(voice.model_type).usd_per_1k_characters)
 
 
 def test_finalize_tts_does_not_complete_or_charge_a_cancelled_job(store):

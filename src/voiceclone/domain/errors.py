@@ -69,6 +69,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class EngineUnavailable(Conflict):
+    """The voice's engine is not available now (no key, weights not in place, no worker serving it)."""
+
+    code = "engine_unavailable"
+
+
 class InvalidTransition(Conflict):
     """A status change the job's life cycle does not allow (e.g. completed -> processing)."""
 

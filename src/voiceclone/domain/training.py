@@ -4,16 +4,37 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from voiceclone.domain.base import Record
 from voiceclone.domain.jobs import JobStatus
 
+# ModelType is defined in the registry; the other layers import it from here or from there.
+from voiceclone.domain.registry import REGISTRY, ModelType, trainable_model_types
 
-class ModelType(StrEnum):
-    XTTS_V2 = "xtts_v2"  # fine-tune the GPT part of XTTS v2 on the samples
-    XTTS_V2_INSTANT = "xtts_v2_instant"  # zero-shot: speaker latents from the samples, no training
+
+def untrainable_reason(model_type: ModelType) -> str | None:
+    """Why training cannot make a voice with this model type (the registry gives it no training step)."""
+    spec = REGISTRY[model_type]
+    if spec.training_step is not None:
+        return None
+    can = ", ".join(trainable_model_types())
+    if not spec.can_clone:
+        return f"{model_type} cannot clone a voice: it speaks only its own preset voices (model types that train: {can})"
+    return f"{model_type} can clone a voice, but training on this platform does not run it yet (model types that train: {can})"
+
+
+def _trainable(model_type: ModelType) -> ModelType:
+    reason = untrainable_reason(model_type)
+    if reason:
+        raise ValueError(reason)
+    return model_type
+
+
+# A model type a training job may ask for: one the registry gives a training step.
+TrainableModelType = Annotated[ModelType, AfterValidator(_trainable)]
 
 
 class QualityTarget(StrEnum):
@@ -35,7 +56,7 @@ class TrainingConfig(FineTuneSettings):
 
     model_config = ConfigDict(extra="forbid")
 
-    model_type: ModelType = ModelType.XTTS_V2
+    model_type: TrainableModelType = ModelType.XTTS_V2
     quality_target: QualityTarget = QualityTarget.MEDIUM
 
 

@@ -1,13 +1,16 @@
 """Facts of the self-hosted engines beside XTTS (YourTTS, Bark), as data the registry can read.
 
 Pure data: importing it pulls no torch. One `SelfHostedModel` per model type; `SELF_HOSTED_MODELS`
-maps model type -> entry. The lead merges these into the one registry table (issue 11); until then the
-engines, `voiceclone models fetch` and the docs read them from here.
+maps model type -> entry. What the platform advertises (licence, languages, capabilities, limits) is the
+registry's row (voiceclone.domain.registry); this module adds what only fetching and loading need: the
+weight files, the licence's source and the native sample rate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from voiceclone.domain.registry import REGISTRY, ModelType
 
 
 @dataclass(frozen=True)
@@ -52,27 +55,39 @@ class SelfHostedModel:
 
 _YOURTTS_RELEASE = "https://github.com/coqui-ai/TTS/releases/download/v0.10.1_models/tts_models--multilingual--multi-dataset--your_tts.zip"
 
-YOURTTS = SelfHostedModel(
-    model_type="yourtts",
-    engine="yourtts",
-    display_name="Coqui YourTTS (zero-shot)",
-    runs_on="gpu_worker",
-    weights_name="yourtts",
-    licence=WeightsLicence(
-        name="CC BY-NC-ND 4.0",
-        url="https://creativecommons.org/licenses/by-nc-nd/4.0/",
-        commercial_use=False,
-        source="coqui-tts 0.28 TTS/.models.json, tts_models/multilingual/multi-dataset/your_tts: license",
-    ),
+
+def _from_registry(
+    model_type: ModelType, native_sample_rate: int, licence_source: str, weight_files: tuple[WeightFile, ...]
+) -> SelfHostedModel:
+    spec = REGISTRY[model_type]
+    assert spec.weights_name is not None
+    return SelfHostedModel(
+        model_type=spec.model_type.value,
+        engine=spec.engine,
+        display_name=spec.display_name,
+        runs_on=spec.runs_on.value,
+        weights_name=spec.weights_name,
+        licence=WeightsLicence(
+            spec.licence.name, spec.licence.url, spec.licence.commercial_use, licence_source
+        ),
+        native_sample_rate=native_sample_rate,
+        output_sample_rate=spec.sample_rate,
+        languages=spec.languages,
+        instant_clone=spec.instant_clone,
+        fine_tune=spec.fine_tune,
+        preset_voices=spec.preset_voices,
+        streaming=spec.streaming.value,
+        max_characters_per_request=spec.max_characters_per_request,
+        voice_settings=spec.voice_settings,
+        weight_files=weight_files,
+        notes=spec.notes,
+    )
+
+
+YOURTTS = _from_registry(
+    ModelType.YOURTTS,
     native_sample_rate=16000,
-    output_sample_rate=24000,
-    languages=("en", "fr", "pt"),
-    instant_clone=True,
-    fine_tune=False,
-    preset_voices=False,
-    streaming="sentence",
-    max_characters_per_request=5000,
-    voice_settings=("stability", "speed"),
+    licence_source="coqui-tts 0.28 TTS/.models.json, tts_models/multilingual/multi-dataset/your_tts: license",
     weight_files=(
         *(
             WeightFile(name, url=_YOURTTS_RELEASE)
@@ -88,34 +103,17 @@ YOURTTS = SelfHostedModel(
         WeightFile("speakers.json", url=_YOURTTS_RELEASE, required=False),
         WeightFile("speakers.pth", url=_YOURTTS_RELEASE, required=False),
     ),
-    notes="No fine-tune: the weights' licence allows no derivatives. Voice = d-vector of the user's clips.",
 )
 
-BARK_LANGUAGES = ("en", "de", "es", "fr", "hi", "it", "ja", "ko", "pl", "pt", "ru", "tr", "zh")
+BARK_LANGUAGES = REGISTRY[ModelType.BARK].languages
 BARK_PRESET_VOICES = tuple(f"v2/{lang}_speaker_{i}" for lang in BARK_LANGUAGES for i in range(10))
 _BARK_PROMPT_PARTS = ("semantic_prompt", "coarse_prompt", "fine_prompt")
 
-BARK = SelfHostedModel(
-    model_type="bark",
-    engine="bark",
-    display_name="Suno Bark (speaker prompts)",
-    runs_on="gpu_worker",
-    weights_name="bark",
-    licence=WeightsLicence(
-        name="MIT",
-        url="https://github.com/suno-ai/bark/blob/main/LICENSE",
-        commercial_use=True,
-        source="coqui-tts 0.28 TTS/.models.json, tts_models/multilingual/multi-dataset/bark: license (Suno relicensed Bark to MIT, 2023-05)",
-    ),
+BARK = _from_registry(
+    ModelType.BARK,
     native_sample_rate=24000,
-    output_sample_rate=24000,
-    languages=BARK_LANGUAGES,
-    instant_clone=False,
-    fine_tune=False,
-    preset_voices=True,
-    streaming="sentence",
-    max_characters_per_request=1000,
-    voice_settings=("stability",),
+    licence_source="coqui-tts 0.28 TTS/.models.json, tts_models/multilingual/multi-dataset/bark: license "
+    "(Suno relicensed Bark to MIT, 2023-05)",
     weight_files=(
         WeightFile("text_2.pt", hub_repo="erogol/bark"),
         WeightFile("coarse_2.pt", hub_repo="erogol/bark"),
@@ -139,11 +137,6 @@ BARK = SelfHostedModel(
             for voice in BARK_PRESET_VOICES
             for part in _BARK_PROMPT_PARTS
         ),
-    ),
-    notes=(
-        "No cloning: coqui's Bark clone path needs a third-party HuBERT quantizer downloaded at run time and "
-        "torchaudio's I/O (stripped here); voices are Suno's speaker prompts. Tokenizer: BERT multilingual cased "
-        "(Apache-2.0); codec: EnCodec 24 kHz (MIT)."
     ),
 )
 

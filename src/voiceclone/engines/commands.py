@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from voiceclone.domain.registry import XTTS_WEIGHTS_NAME
 from voiceclone.engines.catalog_selfhosted import SELF_HOSTED_MODELS
 
 HUB_REPO = "coqui/XTTS-v2"
@@ -25,7 +26,7 @@ def add_command(subparsers) -> None:
     models = subparsers.add_parser("models", help="manage base model weights")
     actions = models.add_subparsers(dest="models_command", required=True)
     fetch = actions.add_parser("fetch", help="download base weights and/or upload them to the models bucket")
-    fetch.add_argument("model", choices=["xtts_v2", *SELF_HOSTED_MODELS])
+    fetch.add_argument("model", choices=[XTTS_WEIGHTS_NAME, *SELF_HOSTED_MODELS])
     fetch.add_argument(
         "--dest", type=Path, default=None, help="local folder (default: VOICECLONE_MODEL_CACHE_DIR/xtts_v2)"
     )
@@ -53,7 +54,7 @@ def fetch_models(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        folder = args.dest or Path(settings.model_cache_dir) / "xtts_v2"
+        folder = args.dest or Path(settings.model_cache_dir) / XTTS_WEIGHTS_NAME
         download(folder)
     missing = [name for name in MODEL_FILES if not (folder / name).is_file() and name != "speakers_xtts.pth"]
     if missing:
@@ -99,7 +100,7 @@ def upload(folder: Path, bucket: str) -> list[str]:
     from voiceclone import blobs
 
     s3 = boto3.client("s3")
-    prefix = blobs.base_model_prefix("xtts_v2")
+    prefix = blobs.base_model_prefix(XTTS_WEIGHTS_NAME)
     keys = []
     for name in MODEL_FILES:
         if (folder / name).is_file():

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voiceclone import blobs
+from voiceclone.domain.registry import ModelType
 from voiceclone.engines.base import ModelUnavailable
 from voiceclone.engines.catalog_selfhosted import SELF_HOSTED_MODELS, SelfHostedModel, WeightFile
 
@@ -33,9 +34,9 @@ class FetchRefused(Exception):
 
 def folder_checker(name: str) -> Callable[[Path], None]:
     """The engine's own check of a model folder (raises ModelUnavailable naming what is missing)."""
-    if name == "yourtts":
+    if name == ModelType.YOURTTS:
         from voiceclone.engines.yourtts.model import check_model_dir
-    elif name == "bark":
+    elif name == ModelType.BARK:
         from voiceclone.engines.bark.model import check_model_dir
     else:
         raise KeyError(name)

@@ -28,6 +28,10 @@ class EngineRegistry:
         self.options = options
         self._engines: dict[str, Engine] = {}
 
+    def served_model_types(self) -> list[ModelType]:
+        """The model types a worker with this registry speaks (its engine_status registration)."""
+        return [ModelType(model_type) for model_type in ENGINE_OF_MODEL_TYPE]
+
     def engine_for(self, model_type: str) -> Engine:
         name = ENGINE_OF_MODEL_TYPE.get(model_type)
         if name is None:

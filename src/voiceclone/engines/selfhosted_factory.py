@@ -11,6 +11,7 @@ from pathlib import Path
 
 from voiceclone.config import Settings
 from voiceclone.engines.bark.engine import BarkEngine
+from voiceclone.engines.catalog_selfhosted import BARK, YOURTTS
 from voiceclone.engines.fetch_selfhosted import base_model_dir
 from voiceclone.engines.yourtts.engine import YourTtsEngine
 from voiceclone.workers.model_cache import ModelCache, gauge_for_device
@@ -32,13 +33,13 @@ def device_of(settings: Settings) -> str:
 
 def yourtts_engine(settings: Settings, s3) -> YourTtsEngine:
     return YourTtsEngine(
-        _model_dir(settings.yourtts_model_dir, "yourtts", settings, s3), device=device_of(settings)
+        _model_dir(settings.yourtts_model_dir, YOURTTS.weights_name, settings, s3), device=device_of(settings)
     )
 
 
 def bark_engine(settings: Settings, s3) -> BarkEngine:
     return BarkEngine(
-        _model_dir(settings.bark_model_dir, "bark", settings, s3),
+        _model_dir(settings.bark_model_dir, BARK.weights_name, settings, s3),
         device=device_of(settings),
         max_gen_duration_s=settings.bark_max_gen_duration_s,
     )

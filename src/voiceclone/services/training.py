@@ -7,14 +7,22 @@ from datetime import timedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from voiceclone.config import Settings
-from voiceclone.domain.errors import Forbidden, QuotaExceeded, SamplesNotUsable
+from voiceclone.domain.errors import Forbidden, InvalidInput, QuotaExceeded, SamplesNotUsable
 from voiceclone.domain.ids import TRAINING_JOB_PREFIX, VOICE_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.languages import Language
 from voiceclone.domain.readiness import infer_language, training_problems, verdict_for
+from voiceclone.domain.registry import REGISTRY
 from voiceclone.domain.samples import VoiceSample
 from voiceclone.domain.timeutil import utcnow
-from voiceclone.domain.training import ModelType, QualityTarget, TrainingConfig, TrainingJob
+from voiceclone.domain.training import (
+    ModelType,
+    QualityTarget,
+    TrainableModelType,
+    TrainingConfig,
+    TrainingJob,
+    untrainable_reason,
+)
 from voiceclone.domain.voices import VoiceModel, VoiceStatus
 from voiceclone.services import quotas
 from voiceclone.services.launch import cancel, launch
@@ -31,8 +39,6 @@ from voiceclone.services.views import (
 from voiceclone.store import Store
 
 MAX_SAMPLES = 100
-# Recommended total speech per model type (seconds): below it, quality suffers (a warning, not an error).
-RECOMMENDED_SECONDS = {ModelType.XTTS_V2: 120.0, ModelType.XTTS_V2_INSTANT: 6.0}
 
 
 class StartTrainingRequest(BaseModel):
@@ -57,7 +63,7 @@ class ValidateSamplesRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sample_ids: list[str] = Field(min_length=1, max_length=MAX_SAMPLES)
-    model_type: ModelType = ModelType.XTTS_V2
+    model_type: TrainableModelType = ModelType.XTTS_V2
     quality_target: QualityTarget = QualityTarget.MEDIUM
 
 
@@ -91,6 +97,7 @@ def start_training(store: Store, settings: Settings, user_id: str, request: Star
             voice_id=voice_id,
             user_id=user_id,
             name=request.voice_name,
+            engine=REGISTRY[model_type].engine,
             model_type=model_type,
             languages=[language.language],
             training_job_id=job_id,
@@ -148,6 +155,9 @@ def suitable_samples(
     store: Store, settings: Settings, user_id: str, model_type: ModelType, target: QualityTarget
 ) -> SuitableSamples:
     """The caller's ready samples that can train `model_type` at `target`."""
+    refused = untrainable_reason(model_type)
+    if refused:
+        raise InvalidInput(refused)
     asr = bool(settings.asr_model)
     samples = [s for s in store.samples.list_ready(user_id) if not training_problems(s, model_type, target, asr)]
     return SuitableSamples(
@@ -180,7 +190,7 @@ def validate_samples(store: Store, settings: Settings, user_id: str, request: Va
                 quality_score=verdict.quality_score if verdict else None,
             )
         )
-    recommended = RECOMMENDED_SECONDS[request.model_type]
+    recommended = REGISTRY[request.model_type].recommended_speech_s or 0.0
     language = infer_language(usable or [s for s in found.values()])
     warnings = list(language.warnings)
     if total < recommended:

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from voiceclone import blobs
 from voiceclone.config import Settings
-from voiceclone.domain.errors import Conflict, Gone, NotFound, QuotaExceeded
+from voiceclone.domain.availability import NO_WEIGHTS
+from voiceclone.domain.errors import Conflict, EngineUnavailable, Gone, InvalidInput, QuotaExceeded
 from voiceclone.domain.ids import TTS_JOB_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.languages import Language
-from voiceclone.domain.pricing import PRICING, estimate_tts, pricing_for
+from voiceclone.domain.pricing import estimate_tts
+from voiceclone.domain.registry import spec_of
 from voiceclone.domain.text import speakable_text
 from voiceclone.domain.timeutil import month_key, utcnow
 from voiceclone.domain.tts import OutputFormat, TtsJob, VoiceSettings
-from voiceclone.domain.voices import VoiceModel
 from voiceclone.quality.report import ResultQuality
+from voiceclone.services import engines as engine_registry
 from voiceclone.services import quotas
 from voiceclone.services.launch import cancel, launch
 from voiceclone.services.views import (
     AvailableModels,
-    AvailableVoice,
+    EngineView,
     ModelInfo,
     Page,
     TtsJobView,
@@ -51,38 +52,44 @@ class GenerateRequest(BaseModel):
         return speakable_text(value)
 
 
-def _voice_view(voice: VoiceModel, user_id: str) -> dict[str, Any]:
-    return {
-        "voice_id": voice.voice_id,
-        "name": voice.name,
-        "engine": voice.engine,
-        "model_type": voice.model_type,
-        "languages": voice.languages,
-        "visibility": voice.visibility,
-        "owned": voice.user_id == user_id,
-        "status": voice.status,
-        "usd_per_1k_characters": pricing_for(voice.model_type).usd_per_1k_characters,
-    }
+def _speaker(store: Store, settings: Settings, user_id: str, request: GenerateRequest) -> tuple[EngineView, str, str]:
+    """The engine, voice id and default language of the request's voice: a catalogue voice (its engine
+    must be usable: a remote one probed fine, a self-hosted one with weights in place; GPU workers may
+    scale from zero) or the caller's own or a public voice."""
+    engines = engine_registry.engines_now(store, settings)
+    catalogue = engine_registry.find_catalogue_voice(engines, request.voice_model_id)
+    if catalogue is not None:
+        engine, entry = catalogue
+        if not engine.available and (engine.remote or engine.unavailable_reason == NO_WEIGHTS):
+            raise EngineUnavailable(f"engine {engine.model_type} is not available: {engine.unavailable_reason}")
+        language = (entry.language or "en").split("-")[0].lower()
+        return engine, request.voice_model_id, language
+    voice = store.voices.get_usable(user_id, request.voice_model_id)
+    spec = spec_of(voice.model_type)
+    if spec is None:
+        raise InvalidInput(f"voice '{voice.voice_id}' has model type {voice.model_type}, which no engine serves")
+    return engines.views[spec.model_type], voice.voice_id, voice.languages[0] if voice.languages else "en"
 
 
 def generate(store: Store, settings: Settings, user_id: str, request: GenerateRequest) -> TtsJobView:
     limits = quotas.limits_of(store, user_id, settings.default_plan)
     characters = len(request.text)
     quotas.check_text_length(characters, limits)
-    voice = store.voices.get_usable(user_id, request.voice_model_id)
+    engine, voice_id, voice_language = _speaker(store, settings, user_id, request)
+    engine_registry.check_request_fits(engine, characters, request.output_format)
     quotas.check_concurrent_jobs(store, user_id, limits)
-    estimate = estimate_tts(voice.model_type, characters, request.voice_settings.speed)
+    estimate = estimate_tts(engine.model_type, characters, request.voice_settings.speed)
     job_id = new_id(TTS_JOB_PREFIX)
     month = month_key()
     store.tts.create(
         TtsJob(
             job_id=job_id,
             user_id=user_id,
-            voice_model_id=voice.voice_id,
-            engine=voice.model_type,
+            voice_model_id=voice_id,
+            engine=engine.model_type,
             text=request.text,
             characters=characters,
-            language=request.language or (voice.languages[0] if voice.languages else "en"),
+            language=request.language or voice_language,
             output_format=request.output_format,
             voice_settings=request.voice_settings,
             estimated_duration_s=estimate.audio_duration_s,
@@ -144,7 +151,7 @@ def result(store: Store, settings: Settings, user_id: str, job_id: str) -> TtsRe
         cost_usd=job.actual_cost_usd if job.actual_cost_usd is not None else job.estimated_cost_usd,
         quality_score=job.quality_score,
         characters=job.characters,
-        quality=ResultQuality.model_validate(job.quality) if job.quality else None,
+        quality=ResultQuality.model_validate(job.quality) if job.quality is not None else None,
     )
 
 
@@ -156,20 +163,9 @@ def download_url(
     return blobs.presign_download(settings, settings.outputs_bucket, key, filename=filename)
 
 
-def available_models(store: Store, user_id: str) -> AvailableModels:
-    voices = store.voices.list_available(user_id)
-    return AvailableModels(
-        voices=[AvailableVoice(**_voice_view(v, user_id)) for v in voices], engines=list(PRICING.values())
-    )
+def available_models(store: Store, settings: Settings, user_id: str) -> AvailableModels:
+    return engine_registry.available_models(store, settings, user_id)
 
 
-def model_info(store: Store, user_id: str, model_id: str) -> ModelInfo:
-    voice = store.voices.find_visible(user_id, model_id)
-    if voice is None:
-        raise NotFound("voice", model_id)
-    return ModelInfo(
-        **_voice_view(voice, user_id),
-        pricing=pricing_for(voice.model_type),
-        created_at=voice.created_at,
-        quality_report=voice.quality_report,
-    )
+def model_info(store: Store, settings: Settings, user_id: str, model_id: str) -> ModelInfo:
+    return engine_registry.model_info(store, settings, user_id, model_id)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from voiceclone import blobs
 from voiceclone.config import Settings
 from voiceclone.domain.errors import NotFound
+from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
 from voiceclone.domain.voices import Visibility, VoiceStatus
 from voiceclone.services.views import Page, VoiceView
 from voiceclone.store import Store
@@ -56,9 +57,14 @@ def update_voice(store: Store, user_id: str, voice_id: str, request: UpdateVoice
 
 
 def delete_voice(store: Store, settings: Settings, user_id: str, voice_id: str) -> None:
-    """Mark the voice deleted, then remove its artifacts from the models bucket."""
+    """Mark the voice deleted, then remove its artifacts from the models bucket and, for a voice cloned
+    at a remote engine, the provider's voice (best effort, logged)."""
     voice = store.voices.delete(user_id, voice_id)
     blobs.delete_prefix(settings.models_bucket, blobs.voice_prefix(user_id, voice_id))
-    for key in voice.artifact_keys.values():
-        if not key.startswith(blobs.voice_prefix(user_id, voice_id)):
+    for name, key in voice.artifact_keys.items():
+        if name != PROVIDER_VOICE_ARTIFACT and not key.startswith(blobs.voice_prefix(user_id, voice_id)):
             blobs.delete_object(settings.models_bucket, key)
+    if PROVIDER_VOICE_ARTIFACT in voice.artifact_keys:
+        from voiceclone.workflows.remote_voices import delete_remote_voice  # only for such voices
+
+        delete_remote_voice(settings, voice)

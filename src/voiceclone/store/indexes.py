@@ -11,6 +11,7 @@ TRAINING_JOBS = "training_jobs"
 TTS_JOBS = "tts_jobs"
 USERS = "users"
 IDEMPOTENCY = "idempotency"
+ENGINE_STATUS = "engine_status"  # a handful of documents read whole: no index beyond _id
 
 _NEWEST_FIRST = [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
 # On job collections, user_status also serves count_active and the concurrent-jobs admission queue.

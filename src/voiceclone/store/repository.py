@@ -8,6 +8,7 @@ from pymongo.database import Database
 
 from voiceclone.config import Settings, get_settings
 from voiceclone.store.client import get_database, resolve_mongo_uri
+from voiceclone.store.engine_status import EngineStatusRepository
 from voiceclone.store.jobs import TrainingJobRepository, TtsJobRepository
 from voiceclone.store.samples import SampleRepository
 from voiceclone.store.users import UserRepository
@@ -22,6 +23,7 @@ class Store:
     training: TrainingJobRepository
     tts: TtsJobRepository
     users: UserRepository
+    engine_status: EngineStatusRepository
 
     @classmethod
     def from_database(cls, database: Database) -> Store:
@@ -32,6 +34,7 @@ class Store:
             training=TrainingJobRepository(database),
             tts=TtsJobRepository(database),
             users=UserRepository(database),
+            engine_status=EngineStatusRepository(database),
         )
 
     @classmethod

@@ -86,6 +86,8 @@ class Worker(Generic[M]):
         self.sqs, self.sfn, self.tracker = sqs, sfn, tracker
         self.stopping = threading.Event()
         self.outcomes: dict[str, int] = {"succeeded": 0, "failed": 0, "cancelled": 0, "released": 0}
+        # Called on every poll and job heartbeat (workers.registration: the engines it serves, in engine_status).
+        self.presence: Callable[[], None] | None = None
 
     def install_signal_handlers(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -108,7 +110,7 @@ class Worker(Generic[M]):
 
     def poll_once(self) -> bool:
         """Receives at most one message and handles it; False when the queue had none."""
-        touch(self.settings.health_file)
+        self._beat()
         try:
             answer = self.sqs.receive_message(
                 QueueUrl=self.settings.queue_url,
@@ -126,6 +128,10 @@ class Worker(Generic[M]):
             return False
         self.process(messages[0])
         return True
+
+    def _beat(self) -> None:
+        touch(self.settings.health_file)
+        (self.presence or _noop)()
 
     def process(self, raw: dict[str, Any]) -> str:
         """Handles one SQS message end to end; returns the outcome."""
@@ -168,7 +174,7 @@ class Worker(Generic[M]):
             job_id=message.job_id,
             interval_s=self.settings.heartbeat_s,
             visibility_timeout_s=self.settings.visibility_timeout_s,
-            on_beat=lambda: touch(self.settings.health_file),
+            on_beat=self._beat,
         )
         progress = ProgressReporter(
             self.tracker,
@@ -257,6 +263,10 @@ class Worker(Generic[M]):
             self.sqs.change_message_visibility(QueueUrl=self.settings.queue_url, ReceiptHandle=receipt, VisibilityTimeout=0)
         except ClientError:
             logger.exception("job %s: could not release its message; it returns after the visibility timeout", job_id)
+
+
+def _noop() -> None:
+    return None
 
 
 def touch(path: Path | None) -> None:

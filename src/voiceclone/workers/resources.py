@@ -14,11 +14,13 @@ import boto3
 
 from voiceclone import blobs
 from voiceclone.config import Settings, get_settings
+from voiceclone.domain.registry import XTTS_WEIGHTS_NAME
 from voiceclone.engines.base import ModelUnavailable
 from voiceclone.engines.registry import EngineOptions, EngineRegistry
 from voiceclone.observability import configure_worker_logging
 from voiceclone.store import Store
 from voiceclone.workers.loop import LoopSettings, Worker
+from voiceclone.workers.registration import EngineRegistration
 from voiceclone.workers.tracking import StoreJobTracker
 
 logger = logging.getLogger(__name__)
@@ -50,8 +52,8 @@ def xtts_model_dir(settings: Settings, s3) -> Path:
     """The local base model folder: configured, or copied from the models bucket."""
     if settings.xtts_model_dir:
         return Path(settings.xtts_model_dir)
-    prefix = blobs.base_model_prefix("xtts_v2")
-    target = Path(settings.model_cache_dir) / "xtts_v2"
+    prefix = blobs.base_model_prefix(XTTS_WEIGHTS_NAME)
+    target = Path(settings.model_cache_dir) / XTTS_WEIGHTS_NAME
     target.mkdir(parents=True, exist_ok=True)
     found = 0
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=settings.models_bucket, Prefix=prefix):
@@ -85,7 +87,24 @@ def engine_registry(settings: Settings, model_dir: Path) -> EngineRegistry:
 def serve(build_worker: Callable[[Settings], Worker], service: str = "voiceclone-worker") -> int:
     """A container's entry point: build the worker from the environment and poll until SIGTERM."""
     configure_worker_logging(service)  # JSON lines on stdout, the job id on each (voiceclone.observability)
-    worker = build_worker(get_settings())
+    settings = get_settings()
+    worker = build_worker(settings)
+    registration = register_engines(worker, settings)
     worker.install_signal_handlers()
-    worker.run()
+    try:
+        worker.run()
+    finally:
+        if registration is not None:
+            registration.withdraw()
     return 0
+
+
+def register_engines(worker: Worker, settings: Settings) -> EngineRegistration | None:
+    """A synth worker records the model types it serves, with a heartbeat (availability reads it)."""
+    registry = getattr(worker.handler, "registry", None)
+    if worker.handler.kind != "synthesize" or not isinstance(registry, EngineRegistry):
+        return None
+    registration = EngineRegistration(Store.from_settings(settings), registry.served_model_types(),
+                                      interval_s=min(settings.worker_heartbeat_s, settings.engine_worker_max_age_s / 3))
+    worker.presence = registration
+    return registration

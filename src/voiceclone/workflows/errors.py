@@ -34,6 +34,10 @@ USER_FACING_ERRORS = frozenset(
         "WorkerError",
         "BadJobMessage",
         "DeadlineExceeded",
+        # remote engines: the provider's status and message (never the key), engines.remote.errors
+        "ProviderError",
+        "ProviderTimeout",
+        "ProviderAudioInvalid",
         # voiceclone.audio and domain errors carry messages meant for users
         "NotAudio",
         "CorruptAudio",

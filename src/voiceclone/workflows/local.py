@@ -173,6 +173,29 @@ def _start_workers(stack: Any) -> None:
         logger.warning("no CPU workers (%s): GPU steps wait in the queue until their heartbeat times out", error)
         return
     stack.on_stop(workers.stop)
+    _register_engines(stack, workers)
+
+
+def _register_engines(stack: Any, workers: CpuWorkers) -> None:
+    """The CPU synth worker records the engines it serves in engine_status, as a GPU container does."""
+    from voiceclone.workers.resources import register_engines
+
+    for worker in workers.workers.values():
+        registration = register_engines(worker, stack.settings)
+        if registration is not None:
+            registration()
+            stack.on_stop(registration.withdraw)
+
+
+def refresh_engines(stack: Any) -> None:
+    """engine_status from the local keys (ELEVENLABS_API_KEY, OPENAI_API_KEY, AZURE_SPEECH_KEY) and the
+    local models bucket; a failure is logged (the listing then says "not checked yet")."""
+    from voiceclone.workflows.engine_status import refresh_engine_status
+
+    try:
+        refresh_engine_status(get_store(stack.settings), stack.settings, stack.client("s3"))
+    except Exception:
+        logger.exception("engine status not refreshed")
 
 
 def setup_local(stack: Any, *, start_workers: bool = True, sweep_interval_s: float = SWEEP_INTERVAL_S) -> LocalWorkflows:
@@ -186,8 +209,11 @@ def setup_local(stack: Any, *, start_workers: bool = True, sweep_interval_s: flo
     def sweep_once() -> None:
         settings = stack.settings
         sweeper.sweep(get_store(settings), settings, sfn)
+        refresh_engines(stack)  # as the sweeper Lambda does after each sweep
 
     stack.on_stop(PeriodicSweeper(sweep_once, sweep_interval_s).start().stop)
+    # At start, off the start path: a provider's probe may take its timeout.
+    threading.Thread(target=refresh_engines, args=(stack,), name="engine-status", daemon=True).start()
     if start_workers:
         _start_workers(stack)
     logger.info("state machines ready: %s, %s", d.TRAINING_STATE_MACHINE, d.TTS_STATE_MACHINE)

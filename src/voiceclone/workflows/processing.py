@@ -11,9 +11,11 @@ from typing import Any
 
 from voiceclone import blobs
 from voiceclone.config import Settings
+from voiceclone.domain.availability import catalogue_of, parse_catalogue_voice_id
 from voiceclone.domain.errors import InvalidTransition
 from voiceclone.domain.jobs import JobCancelled, JobStatus
-from voiceclone.domain.pricing import pricing_for
+from voiceclone.domain.pricing import spec_for
+from voiceclone.domain.registry import REGISTRY
 from voiceclone.domain.training import FineTuneConfig, FineTuneSettings, TrainingJob
 from voiceclone.domain.tts import TtsJob
 from voiceclone.domain.voices import VoiceStatus
@@ -71,8 +73,23 @@ def _fine_tune_config(job: TrainingJob, settings: Settings) -> FineTuneConfig:
     return FineTuneConfig(**knobs, checkpoint_every_steps=settings.training_checkpoint_every_steps)
 
 
-def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
-    job: TtsJob = _start(store.tts, user_id, job_id, STAGE_QUEUED)
+def _catalogue_voice(store: Store, job: TtsJob) -> dict[str, Any] | None:
+    """The payload's voice fields for a catalogue voice (openai:alloy, bark:v2/en_speaker_6); None otherwise."""
+    parsed = parse_catalogue_voice_id(job.voice_model_id)
+    if parsed is None:
+        return None
+    model_type, provider_voice_id = parsed
+    for entry in catalogue_of(REGISTRY[model_type], store.engine_status.snapshot()):
+        if entry.provider_voice_id == provider_voice_id:
+            speaker = {"voice_id": job.voice_model_id, "model_type": str(model_type),
+                       "voice_artifact_keys": entry.artifact_keys}  # a self-hosted preset: its files in the models bucket
+            if REGISTRY[model_type].remote:  # a remote engine speaks the provider's voice id
+                speaker["provider_voice_id"] = provider_voice_id
+            return speaker
+    raise JobNotRunnable(f"voice '{job.voice_model_id}' is no longer in {model_type}'s catalogue")
+
+
+def _user_voice(store: Store, user_id: str, job: TtsJob) -> dict[str, Any]:
     voice = store.voices.find_visible(user_id, job.voice_model_id)
     if voice is None:
         raise JobNotRunnable(
@@ -80,14 +97,18 @@ def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
         )
     if voice.status != VoiceStatus.READY:
         raise JobNotRunnable(f"voice '{job.voice_model_id}' is {voice.status}; it cannot speak")
-    remote = pricing_for(job.engine).remote
+    return {"voice_id": voice.voice_id, "model_type": str(voice.model_type), "voice_artifact_keys": voice.artifact_keys}
+
+
+def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
+    job: TtsJob = _start(store.tts, user_id, job_id, STAGE_QUEUED)
+    speaker = _catalogue_voice(store, job) or _user_voice(store, user_id, job)
+    remote = spec_for(job.engine).remote
     return {
         "route": "remote" if remote else "gpu",
         "engine": job.engine,
         "payload": {
-            "voice_id": voice.voice_id,
-            "model_type": str(voice.model_type),
-            "voice_artifact_keys": voice.artifact_keys,
+            **speaker,
             "text": job.text,
             "language": job.language,
             "voice_settings": job.voice_settings.model_dump(),

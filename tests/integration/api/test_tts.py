@@ -164,7 +164,8 @@ def test_available_models_and_info(api, store):
     names = {v["voice_id"]: v for v in available["voices"]}
     assert set(names) == {own, public}
     assert names[own]["owned"] is True and names[public]["owned"] is False
-    assert {e["engine"] for e in available["engines"]} >= {"xtts_v2", "xtts_v2_instant"}
+    assert {e["model_type"] for e in available["engines"]} >= {"xtts_v2", "xtts_v2_instant"}
     info = api.get(f"/api/tts/models/{public}/info").json
-    assert info["name"] == "Shared" and info["pricing"]["engine"] == "xtts_v2"
+    assert info["voice"]["name"] == "Shared" and info["engine"]["model_type"] == "xtts_v2"
+    assert info["price"] == info["engine"]["price"]
     assert api.get(f"/api/tts/models/{private}/info").status == 404

@@ -11,7 +11,7 @@ import soundfile as sf
 from functions.orchestration import finalize_tts, remote_synthesize
 from tests.integration.remote_engines.conftest import AZURE_KEY, ELEVENLABS_KEY, OPENAI_KEY
 from tests.workflows.records import month_characters, ready_voice
-from voiceclone import blobs
+from voiceclone import blobs, config
 from voiceclone.domain.ids import TTS_JOB_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.pricing import pricing_for
@@ -40,6 +40,7 @@ def provider_env(monkeypatch, fake_openai, fake_elevenlabs, fake_azure):
     monkeypatch.setenv("VOICECLONE_OPENAI_BASE_URL", fake_openai.base_url)
     monkeypatch.setenv("VOICECLONE_ELEVENLABS_BASE_URL", fake_elevenlabs.base_url)
     monkeypatch.setenv("VOICECLONE_AZURE_SPEECH_ENDPOINT", fake_azure.base_url)
+    config.get_settings.cache_clear()  # the base URLs are settings
     return {"openai": fake_openai, "elevenlabs": fake_elevenlabs, "azure": fake_azure}
 
 

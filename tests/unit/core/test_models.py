@@ -7,7 +7,8 @@ from pydantic import ValidationError
 
 from voiceclone.domain import errors
 from voiceclone.domain.ids import new_id
-from voiceclone.domain.pricing import PRICING, estimate_tts
+from voiceclone.domain.pricing import estimate_tts
+from voiceclone.domain.registry import REGISTRY
 from voiceclone.domain.samples import SampleStatus, VoiceSample
 from voiceclone.domain.training import TrainingConfig
 from voiceclone.domain.tts import VoiceSettings
@@ -61,8 +62,9 @@ def test_estimate_scales_with_text_speed_and_engine():
     assert long.cost_usd == pytest.approx(short.cost_usd * 10)
     assert short.audio_duration_s == pytest.approx(10.0)
     assert estimate_tts("xtts_v2", 150, speed=2.0).audio_duration_s == pytest.approx(5.0)
-    assert estimate_tts("elevenlabs", 1000).cost_usd > estimate_tts("xtts_v2", 1000).cost_usd
-    assert {"xtts_v2", "xtts_v2_instant"} <= set(PRICING)
+    for model_type, spec in REGISTRY.items():  # every engine is charged at its registry price
+        assert estimate_tts(model_type, 1000).cost_usd == pytest.approx(spec.price.usd_per_1k_characters)
+    assert {"xtts_v2", "xtts_v2_instant", "elevenlabs", "openai", "azure", "yourtts", "bark"} == set(REGISTRY)
 
 
 def test_ids_are_prefixed_unique_and_valid_execution_names():

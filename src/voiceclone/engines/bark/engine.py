@@ -77,7 +77,7 @@ def temperature(settings: VoiceSettings) -> float:
 
 
 class BarkEngine(Engine):
-    name = "bark"
+    name = MODEL_TYPE
 
     def __init__(
         self,

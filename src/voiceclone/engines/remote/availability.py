@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from voiceclone.domain.registry import ModelType
 from voiceclone.engines.remote import openai_tts
 from voiceclone.engines.remote.azure_speech import AzureSpeech
 from voiceclone.engines.remote.elevenlabs import ElevenLabs
@@ -60,8 +61,8 @@ def catalogue(client: RemoteClient) -> list[CatalogueVoice]:
     """The provider's preset voices: OpenAI's built-in list, Azure's voices list (one request);
     ElevenLabs' voices are the users' own clones, kept by the platform."""
     if isinstance(client, AzureSpeech):
-        return [CatalogueVoice("azure", voice.short_name, voice.display_name, voice.locale, voice.gender)
+        return [CatalogueVoice(ModelType.AZURE.value, voice.short_name, voice.display_name, voice.locale, voice.gender)
                 for voice in client.voices()]
     if isinstance(client, ElevenLabs):
         return []
-    return [CatalogueVoice("openai", voice, voice.capitalize()) for voice in openai_tts.VOICES]
+    return [CatalogueVoice(ModelType.OPENAI.value, voice, voice.capitalize()) for voice in openai_tts.VOICES]

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from voiceclone.domain.registry import ModelType
 from voiceclone.engines.remote.errors import ProviderError
 from voiceclone.engines.remote.http import HttpResponse, ProviderHttp, RetryPolicy, default_error_message
 from voiceclone.engines.remote.provider_audio import ProviderAudio, RawEncoding
 
-PROVIDER = "azure"
+PROVIDER = ModelType.AZURE.value
 DEFAULT_VOICE = "en-US-AvaMultilingualNeural"
 DEFAULT_OUTPUT_FORMAT = "riff-24khz-16bit-mono-pcm"  # lossless: the platform encodes it once
 SSML_NAMESPACE = "http://www.w3.org/2001/10/synthesis"

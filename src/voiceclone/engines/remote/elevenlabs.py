@@ -14,12 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from voiceclone.domain.registry import ModelType
 from voiceclone.engines.remote.endpoints import ELEVENLABS_DEFAULT_BASE_URL
 from voiceclone.engines.remote.errors import ProviderError
 from voiceclone.engines.remote.http import HttpResponse, ProviderHttp, RetryPolicy
 from voiceclone.engines.remote.provider_audio import ProviderAudio, RawEncoding
 
-PROVIDER = "elevenlabs"
+PROVIDER = ModelType.ELEVENLABS.value
 DEFAULT_MODEL = "eleven_multilingual_v2"
 # PCM at 24 kHz: lossless and on every tier (44.1 kHz PCM needs Pro); the platform encodes it once.
 DEFAULT_OUTPUT_FORMAT = "pcm_24000"

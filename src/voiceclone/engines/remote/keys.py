@@ -8,14 +8,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from voiceclone.domain.registry import ModelType
 from voiceclone.engines.remote.errors import ProviderNotConfigured
 
-ELEVENLABS, OPENAI, AZURE = "elevenlabs", "openai", "azure"
+ELEVENLABS, OPENAI, AZURE = ModelType.ELEVENLABS.value, ModelType.OPENAI.value, ModelType.AZURE.value
 # secret field -> environment variable; the secret may use either spelling
 ENVIRONMENT_NAMES = {
-    "elevenlabs": "ELEVENLABS_API_KEY",
-    "openai": "OPENAI_API_KEY",
-    "azure": "AZURE_SPEECH_KEY",
+    ELEVENLABS: "ELEVENLABS_API_KEY",
+    OPENAI: "OPENAI_API_KEY",
+    AZURE: "AZURE_SPEECH_KEY",
     "azure_region": "AZURE_SPEECH_REGION",
 }
 
@@ -28,7 +29,7 @@ class ProviderKeys:
     azure_region: str = ""
 
     def __repr__(self) -> str:  # never the keys themselves
-        held = [name for name in ("elevenlabs", "openai", "azure") if getattr(self, name)]
+        held = [name for name in (ELEVENLABS, OPENAI, AZURE) if getattr(self, name)]
         return f"ProviderKeys(configured={held}, azure_region={self.azure_region!r})"
 
     __str__ = __repr__

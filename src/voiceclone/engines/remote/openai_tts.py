@@ -6,11 +6,12 @@ Request shape from OpenAI's OpenAPI document (CreateSpeechRequest; tests/support
 
 from __future__ import annotations
 
+from voiceclone.domain.registry import ModelType
 from voiceclone.engines.remote.endpoints import OPENAI_DEFAULT_BASE_URL
 from voiceclone.engines.remote.http import HttpResponse, ProviderHttp, RetryPolicy
 from voiceclone.engines.remote.provider_audio import ProviderAudio, RawEncoding
 
-PROVIDER = "openai"
+PROVIDER = ModelType.OPENAI.value
 DEFAULT_MODEL = "gpt-4o-mini-tts"
 DEFAULT_VOICE = "alloy"
 MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15")

@@ -8,13 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
 from voiceclone.domain.tts import OUTPUT_CONTENT_TYPES, OutputFormat, VoiceSettings
 from voiceclone.engines.remote.output import render_speech
 from voiceclone.engines.remote.speech import RemoteClient, RemoteSpeechRequest, fetch_speech
 from voiceclone.workers.messages import SynthResult
 
 REMOTE_NO_REFERENCE = "a remote engine's voice has no reference embedding here: speaker similarity not measured"
-PROVIDER_VOICE_ARTIFACT = "provider_voice_id"  # a cloned voice's id at its provider, among its artifact keys
 
 
 class RemoteSynthPayload(BaseModel):

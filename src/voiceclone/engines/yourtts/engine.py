@@ -75,7 +75,7 @@ class VitsScales:
 
 
 class YourTtsEngine(Engine):
-    name = "yourtts"
+    name = MODEL_TYPE
 
     def __init__(
         self, model_dir: Path, device: str | None = None, output_sample_rate: int = PLATFORM_SAMPLE_RATE
