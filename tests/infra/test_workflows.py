@@ -183,7 +183,8 @@ PARTIAL_VOICE = {("s3:DeleteObject", "Models", "voices/*"), ("s3:ListBucket", "M
         ("FailJob", LEFTOVERS | PARTIAL_VOICE | {("s3:DeleteObject", "Outputs", "tts/*")}),
         ("RemoteSynthesize", {("s3:PutObject", "Outputs", "tts/*"), ("s3:AbortMultipartUpload", "Outputs", "tts/*")}),
         ("Cleanup", set()),
-        ("Sweeper", LEFTOVERS | PARTIAL_VOICE | {("s3:DeleteObject", "Outputs", "tts/*")}),
+        # the sweeper also refreshes engine availability: which base weights are in the models bucket
+        ("Sweeper", LEFTOVERS | PARTIAL_VOICE | {("s3:DeleteObject", "Outputs", "tts/*"), ("s3:ListBucket", "Models", "base/*")}),
     ],
 )
 def test_orchestration_functions_reach_only_the_objects_their_code_touches(
