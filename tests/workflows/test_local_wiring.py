@@ -69,3 +69,15 @@ def test_send_task_failure_reaches_the_execution_with_its_cause(workflow_stack, 
     described = harness.wait_execution(execution, timeout_s=20)
     assert described["status"] == "FAILED"
     assert described["error"] == "BadInput" and described["cause"] == "no usable clip in the samples"
+
+
+def test_a_callback_answered_before_its_heartbeat_endpoint_exists_is_not_lost():
+    """The race moto 5.2.5 has: the worker answers the token before the task sets up its heartbeat."""
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint, CallbackOutcomeFailure
+
+    install_moto_fixes()
+    endpoint = CallbackEndpoint(callback_id="token")
+    endpoint.notify(CallbackOutcomeFailure(callback_id="token", error="BadJobMessage", cause="refused at once"))
+    heartbeat = endpoint.setup_heartbeat_endpoint(heartbeat_seconds=1)
+    assert heartbeat.clear_and_wait() is True  # without the fix: False, after the heartbeat second
+    assert endpoint.get_outcome().error == "BadJobMessage"

@@ -9,6 +9,12 @@ from typing import Any
 
 
 def install_moto_fixes() -> None:
+    """Installs each fix below. Idempotent."""
+    _pass_send_task_failure_cause()
+    _keep_early_callbacks()
+
+
+def _pass_send_task_failure_cause() -> None:
     """moto 5.2.5 drops SendTaskFailure's `cause` (its response parser never reads it); pass it on,
     so the worker's message reaches fail-job as it does in AWS. Idempotent."""
     from moto.core.responses import EmptyResult
@@ -28,3 +34,24 @@ def install_moto_fixes() -> None:
 
     send_task_failure._voiceclone_fixed = True  # type: ignore[attr-defined]
     StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]  # a deliberate patch of moto
+
+
+def _keep_early_callbacks() -> None:
+    """moto 5.2.5 sets up a task's heartbeat endpoint only after its SQS message is sent; a worker that
+    answers the token before that (a job refused in milliseconds) has its answer ignored until the
+    heartbeat times out. AWS takes the answer whenever it comes: wake the new endpoint when an outcome
+    is already there."""
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint
+
+    original = CallbackEndpoint.setup_heartbeat_endpoint
+    if getattr(original, "_voiceclone_fixed", False):
+        return
+
+    def setup_heartbeat_endpoint(self: Any, heartbeat_seconds: int) -> Any:
+        endpoint = original(self, heartbeat_seconds)
+        if self.get_outcome() is not None:
+            endpoint.notify()
+        return endpoint
+
+    setup_heartbeat_endpoint._voiceclone_fixed = True  # type: ignore[attr-defined]
+    CallbackEndpoint.setup_heartbeat_endpoint = setup_heartbeat_endpoint  # type: ignore[method-assign]  # a deliberate patch of moto
