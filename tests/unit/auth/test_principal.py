@@ -4,7 +4,7 @@ The key store here is a dict-backed lookup so the cache's clock can be driven; t
 against MongoDB is in tests/integration/api/test_api_keys.py.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
