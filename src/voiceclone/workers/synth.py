@@ -9,45 +9,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-from botocore.exceptions import ClientError
 
 from voiceclone import observability
 from voiceclone.config import Settings
-from voiceclone.engines.base import BadInput
 from voiceclone.engines.registry import EngineRegistry
 from voiceclone.observability import MetricName, Service
 from voiceclone.quality.per_result import result_quality
-from voiceclone.quality.reference import read_reference
 from voiceclone.store import Store
 from voiceclone.store.reconciliation import VOICE_FILES_MISSING, ReconciliationQueries
 from voiceclone.workers import resources
 from voiceclone.workers.loop import JobContext, Worker
 from voiceclone.workers.messages import SynthMessage, SynthResult
 from voiceclone.workers.postprocess import normalize_loudness, render
-from voiceclone.workers.storage_errors import is_missing
 from voiceclone.workers.voice_cache import VoiceCache
+from voiceclone.workers.voice_loading import LoadedVoice, VoiceFilesMissing, VoiceLoader, VoiceRef
+
+__all__ = ["LoadedVoice", "SynthHandler", "VoiceFilesMissing", "build_worker", "voice_failer"]
 
 logger = logging.getLogger(__name__)
-
-
-class VoiceFilesMissing(BadInput):
-    """An artifact of the voice is not in the models bucket: the voice cannot speak any more."""
-
-
-@dataclass
-class LoadedVoice:
-    """An engine's voice and its reference speaker embedding (None: made before quality reports)."""
-
-    voice: Any
-    reference: tuple[str, list[float]] | None
-
-    @property
-    def nbytes(self) -> int:
-        return int(getattr(self.voice, "nbytes", 0))
 
 
 class SynthHandler:
@@ -65,14 +44,16 @@ class SynthHandler:
         self.settings, self.registry, self.s3, self.cache = settings, registry, s3, cache
         # Called with the voice id when its artifacts are gone (build_worker marks the voice failed).
         self.voice_files_missing = voice_files_missing
+        # Loads through `cache`; the real-time service in the same container shares this loader.
+        self.voices = VoiceLoader(settings, s3, cache, voice_files_missing)
 
     def handle(self, message: SynthMessage, context: JobContext) -> SynthResult:
         payload = message.payload
         engine = self.registry.engine_for(payload.model_type)
         context.progress(0.05, "loading voice")
         started = time.perf_counter()
-        key = (message.user_id, payload.voice_id, payload.model_type, tuple(sorted(payload.voice_artifact_keys.items())))
-        loaded_voice, hit = self.cache.get_or_load(key, lambda: self._load_voice(engine, payload, context.work_dir))
+        voice = VoiceRef(message.user_id, payload.voice_id, payload.model_type, payload.voice_artifact_keys)
+        loaded_voice, hit = self.voices.get(engine, voice, context.work_dir)
         loaded = time.perf_counter()
         context.progress(0.1, "synthesizing")
         audio = engine.synthesize(payload.text, loaded_voice.voice, payload.language, payload.voice_settings)
@@ -110,23 +91,6 @@ class SynthHandler:
         engine = payload.model_type
         observability.emit_job(Service.SYNTH_WORKER, MetricName.CHARACTERS, "tts", engine, len(payload.text))
         observability.emit_job(Service.SYNTH_WORKER, MetricName.SYNTHESIS_SECONDS, "tts", engine, synthesis_s, "Seconds")
-
-    def _load_voice(self, engine, payload, work_dir: Path):
-        folder = work_dir / "voice"
-        folder.mkdir(parents=True, exist_ok=True)
-        files = {}
-        for name, key in payload.voice_artifact_keys.items():
-            files[name] = folder / Path(key).name
-            try:
-                self.s3.download_file(self.settings.models_bucket, key, str(files[name]))
-            except ClientError as error:
-                if not is_missing(error):
-                    raise
-                logger.warning("voice %s: artifact s3://%s/%s is missing", payload.voice_id, self.settings.models_bucket, key)
-                if self.voice_files_missing is not None:
-                    self.voice_files_missing(payload.voice_id)
-                raise VoiceFilesMissing(VOICE_FILES_MISSING) from error
-        return LoadedVoice(engine.load_voice(payload.model_type, files), read_reference(files))
 
 
 def voice_failer(store: Store) -> Callable[[str], None]:
