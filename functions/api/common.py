@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
@@ -19,13 +18,12 @@ from functions.api.request_body import BodyProblem, checked_event
 from voiceclone.config import get_settings
 from voiceclone.domain.errors import DomainError, Unauthorized
 from voiceclone.observability import API_REQUEST_ID, Component, Service
+from voiceclone.principal import InsufficientScope, Principal, check_access, principal_from_claims
 from voiceclone.services.views import ErrorBody
 
 API = Component(Service.API)
 logger = API.logger
 observed_handler = API.handler(API_REQUEST_ID)  # every API module's lambda_handler wears it
-
-GROUPS_CLAIM = "cognito:groups"
 
 
 def error_response(
@@ -59,10 +57,24 @@ class ApiResolver(APIGatewayHttpResolver):
             event = checked_event(event)
         except BodyProblem as problem:
             return _raw_error(problem.status_code, problem.code, problem.message)
+        if (refusal := _scope_refusal(event)) is not None:
+            return refusal
         if _method(event) != "HEAD":
             return super().resolve(event, context)
         answer = super().resolve(_as_get(event), context)
         return {**answer, "body": "", "isBase64Encoded": False}
+
+
+def _scope_refusal(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """403 `insufficient_scope` when an API key lacks the route family's scope (voiceclone.principal)."""
+    principal = principal_of(event)
+    if principal is None:
+        return None  # no identity: the route's current_user_id answers 401
+    try:
+        check_access(principal, _method(event), str(event.get("rawPath") or ""))
+    except InsufficientScope as refused:
+        return _raw_error(refused.status_code, refused.code, refused.message)
+    return None
 
 
 def _method(event: Mapping[str, Any]) -> str:
@@ -115,8 +127,8 @@ def make_app(router: Router) -> APIGatewayHttpResolver:
 
 ERROR_DESCRIPTIONS = {
     400: "the body is not valid JSON (or not UTF-8, or nested too deep)",
-    401: "no token, or the token is not valid",
-    403: "a plan limit or the admin group forbids it",
+    401: "no token or API key, or it is not valid (expired, revoked)",
+    403: "a plan limit, the admin group or the API key's scopes forbid it",
     404: "no such object among yours (another user's object is a 404 too)",
     409: "the object's state does not allow it now",
     410: "the result has expired or was deleted",
@@ -129,8 +141,9 @@ BODY_ERRORS = (400, 413, 415, 422)
 
 
 def errors(*statuses: int, body: bool = False) -> dict[int, OpenAPIResponse]:
-    """OpenAPI `responses` for the errors a route can answer: 401 and 429 always, 400/413/415/422 with a body."""
-    wanted = sorted({401, 429, *statuses, *(BODY_ERRORS if body else ())})
+    """OpenAPI `responses` for the errors a route can answer: 401, 403 (a key's scopes) and 429 always,
+    400/413/415/422 with a body."""
+    wanted = sorted({401, 403, 429, *statuses, *(BODY_ERRORS if body else ())})
     return {
         status: {
             "description": ERROR_DESCRIPTIONS[status],
@@ -145,26 +158,35 @@ def success(status: int, description: str, model: type[BaseModel]) -> dict[int, 
     return {status: {"description": description, "content": {"application/json": {"model": model}}}}
 
 
-def current_claims(router: Router) -> dict[str, Any]:
-    # An HTTP API (payload v2) resolver: its events are always the v2 proxy event.
-    event = cast(APIGatewayProxyEventV2, router.current_event)
-    return event.request_context.authorizer.jwt_claim or {}
+def principal_of(event: Mapping[str, Any]) -> Principal | None:
+    """The caller an authorizer verified: the Lambda authorizer's context (AWS and the local gateway),
+    or the JWT authorizer's claims; None when the event carries neither."""
+    authorizer = event.get("requestContext", {}).get("authorizer") or {}
+    context = authorizer.get("lambda")
+    if context:
+        try:
+            return Principal.from_context(context)
+        except ValueError:
+            return None
+    claims = (authorizer.get("jwt") or {}).get("claims") or {}
+    return principal_from_claims(claims) if claims.get("sub") else None
+
+
+def current_principal(router: Router) -> Principal:
+    principal = principal_of(router.current_event.raw_event)
+    if principal is None:
+        raise Unauthorized("no verified identity on the request (no authorizer context or JWT claims)")
+    return principal
 
 
 def current_user_id(router: Router) -> str:
-    """The caller's id: the `sub` claim the JWT authorizer verified."""
-    sub = current_claims(router).get("sub")
-    if not sub:
-        raise Unauthorized("no verified identity on the request (missing JWT claims)")
-    return str(sub)
+    """The caller's id: the JWT's `sub`, or the owner of the API key."""
+    return current_principal(router).user_id
 
 
 def is_admin(router: Router) -> bool:
-    # API Gateway flattens a list claim into the string "[admin other]".
-    groups = current_claims(router).get(GROUPS_CLAIM) or []
-    if isinstance(groups, str):
-        groups = groups.strip("[]").replace(",", " ").split()
-    return get_settings().admin_group in groups
+    # Only a JWT carries groups: an API key never acts as an admin.
+    return get_settings().admin_group in current_principal(router).groups
 
 
 def header(router: Router, name: str) -> str | None:

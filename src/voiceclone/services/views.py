@@ -13,6 +13,7 @@ from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from voiceclone.domain.api_keys import ApiKeyScope
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.registry import EngineSpec, Price
 from voiceclone.domain.samples import SampleQuality, SampleStatus
@@ -338,3 +339,22 @@ class SimilarityView(BaseModel):
     same_speaker_probability: float = Field(ge=0, le=1, description="calibrated on real speakers")
     same_speaker: bool = Field(description="score at or above the equal-error-rate threshold")
     threshold: float
+
+
+# --- API keys --------------------------------------------------------------------------------------
+
+
+class ApiKeyView(ViewModel):
+    """A key as listed: never the secret, never its hash."""
+
+    key_id: str
+    name: str
+    prefix: str = Field(description="the key's first characters, to tell keys apart", examples=["vc_live_Ab3xYz"])
+    scopes: list[ApiKeyScope]
+    created_at: datetime
+    last_used_at: datetime | None = Field(default=None, description="updated at most once a minute")
+    expires_at: datetime | None = None
+
+
+class CreatedApiKey(ApiKeyView):
+    secret: str = Field(description="the key itself: shown in this answer only, store it now")

@@ -9,6 +9,7 @@ collection; every read and write of user data takes the user id:
 - `store.tts`       TtsJobRepository      (tts_jobs)
 - `store.users`     UserRepository        (users)
 - `store.engine_status` EngineStatusRepository (engine_status: probes, weights, workers; platform data)
+- `store.api_keys`  ApiKeyRepository      (api_keys: hashed personal API keys; looked up by hash)
 
 The client is created once per process and reused across Lambda invocations; indexes are created the
 first time a database is opened in a process.

@@ -11,6 +11,7 @@ TRAINING_JOBS = "training_jobs"
 TTS_JOBS = "tts_jobs"
 USERS = "users"
 IDEMPOTENCY = "idempotency"
+API_KEYS = "api_keys"
 ENGINE_STATUS = "engine_status"  # a handful of documents read whole: no index beyond _id
 
 _NEWEST_FIRST = [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
@@ -41,6 +42,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)], name="status_deadline"),
         IndexModel([("status", ASCENDING), ("completed_at", ASCENDING)], name="status_completed"),
         IndexModel([("output_key", ASCENDING)], name="output_key", sparse=True),
+    ],
+    API_KEYS: [
+        # The authenticator's lookup; unique so one secret can never name two keys.
+        IndexModel([("secret_hash", ASCENDING)], name="secret_hash", unique=True),
+        IndexModel(_NEWEST_FIRST, name="user_newest"),
     ],
     IDEMPOTENCY: [
         # TTL: MongoDB removes a record once `expires_at` has passed.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pymongo.database import Database
 
 from voiceclone.config import Settings, get_settings
+from voiceclone.store.api_keys import ApiKeyRepository
 from voiceclone.store.client import get_database, resolve_mongo_uri
 from voiceclone.store.engine_status import EngineStatusRepository
 from voiceclone.store.jobs import TrainingJobRepository, TtsJobRepository
@@ -24,6 +25,7 @@ class Store:
     tts: TtsJobRepository
     users: UserRepository
     engine_status: EngineStatusRepository
+    api_keys: ApiKeyRepository
 
     @classmethod
     def from_database(cls, database: Database) -> Store:
@@ -35,6 +37,7 @@ class Store:
             tts=TtsJobRepository(database),
             users=UserRepository(database),
             engine_status=EngineStatusRepository(database),
+            api_keys=ApiKeyRepository(database),
         )
 
     @classmethod

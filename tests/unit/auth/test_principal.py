@@ -9,14 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from voiceclone import auth
+from voiceclone.authenticator import ApiKeyExpired, ApiKeyRevoked, Authenticator, InvalidApiKey
 from voiceclone.principal import (
     ALL_SCOPES,
-    ApiKeyExpired,
     ApiKeyGrant,
-    ApiKeyRevoked,
-    Authenticator,
     InsufficientScope,
-    InvalidApiKey,
     Principal,
     check_access,
     hash_secret,
