@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 
-class DomainError(Exception):
+class UserFacingError(Exception):
+    """Marks an error whose message is written for the user: a failed job shows it as it is.
+
+    A workflow step that raises a subclass fails with the class name as its error; a worker reports
+    one with SendTaskFailure under the class's `error_name`. `voiceclone.workflows.errors` derives the
+    names it trusts from the subclasses; any other error's text stays in the log.
+    """
+
+    error_name: str = ""  # the name a worker reports it under, when that is not the class name
+
+
+class DomainError(UserFacingError):
     """Base of every error a client can cause; `status_code` and `code` shape the JSON answer."""
 
     status_code = 400

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from voiceclone.domain.errors import InvalidTransition
+from voiceclone.domain.errors import InvalidTransition, UserFacingError
 
 
-class JobCancelled(Exception):
+class JobCancelled(UserFacingError):
     """The user cancelled the job: whatever runs it (a workflow step, a worker, an engine through its
     progress callback) stops now and keeps nothing; the job stays cancelled. The class name is the
-    error Step Functions' Catch sees."""
+    error Step Functions' Catch sees (a worker reports it as `Cancelled`)."""
+
+    error_name = "Cancelled"
 
 
 class JobStatus(StrEnum):

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from voiceclone.domain.errors import UserFacingError
+
 # What a fine-tune runs with; defined in the domain (the train message carries it), part of this interface.
 from voiceclone.domain.training import FineTuneConfig
 from voiceclone.domain.tts import VoiceSettings
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 ProgressCallback = Callable[[float, str], None]
 
 
-class EngineError(Exception):
+class EngineError(UserFacingError):
     """Base of the errors an engine raises; `error_name` is what a worker reports to Step Functions."""
 
     error_name = "WorkerError"

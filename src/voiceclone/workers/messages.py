@@ -10,16 +10,29 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from voiceclone.domain.errors import UserFacingError
+from voiceclone.domain.jobs import JobCancelled
+
 # The domain's definitions, one each: model types, fine-tune settings, output formats, voice settings.
 from voiceclone.domain.training import FineTuneConfig, ModelType
 from voiceclone.domain.tts import OutputFormat, VoiceSettings
+from voiceclone.engines.base import BadInput, EngineError, ModelUnavailable
 
-# Failure error names a worker sends with SendTaskFailure (the state machines' Catch may match them).
-ERROR_CANCELLED = "Cancelled"  # the user cancelled, or the execution stopped (heartbeat refused)
-ERROR_BAD_MESSAGE = "BadJobMessage"  # the body did not parse: a bug in whoever sent it
-ERROR_BAD_INPUT = "BadInput"  # the job's input cannot work (no usable clip, unknown voice...)
-ERROR_MODEL_UNAVAILABLE = "ModelUnavailable"  # base model or ASR model not configured/present
-ERROR_WORKER = "WorkerError"  # anything else; the cause says what
+
+class BadJobMessage(UserFacingError):
+    """A body that does not parse, or a job on the wrong queue: a bug in whoever sent it. The worker
+    reports it (SendTaskFailure) and drops the message."""
+
+    error_name = "BadJobMessage"
+
+
+# Failure error names a worker sends with SendTaskFailure (the state machines' Catch may match them),
+# each the `error_name` of its class, which marks it user-facing.
+ERROR_CANCELLED = JobCancelled.error_name  # the user cancelled, or the execution stopped (heartbeat refused)
+ERROR_BAD_MESSAGE = BadJobMessage.error_name
+ERROR_BAD_INPUT = BadInput.error_name  # the job's input cannot work (no usable clip, unknown voice...)
+ERROR_MODEL_UNAVAILABLE = ModelUnavailable.error_name  # base model or ASR model not configured/present
+ERROR_WORKER = EngineError.error_name  # anything else; the cause says what
 
 
 class _Message(BaseModel):

@@ -18,7 +18,7 @@ from voiceclone.domain.timeutil import month_key
 from voiceclone.domain.training import TrainingJob
 from voiceclone.domain.voices import VoiceStatus
 from voiceclone.store import Store
-from voiceclone.workflows.errors import USER_FACING_ERRORS
+from voiceclone.workflows.errors import user_facing_error_names
 from voiceclone.workflows.events import CaughtError
 
 logger = Logger(service="voiceclone")
@@ -53,7 +53,7 @@ def failure_message(error: CaughtError) -> str:
         text = f"{STATES_ERRORS[name]}: {message}" if message else STATES_ERRORS[name]
     elif not message:
         text = f"the job failed ({name}) without further detail"
-    elif error_type in USER_FACING_ERRORS:
+    elif error_type in user_facing_error_names():
         text = message
     else:  # a bug or a service error: its text (botocore's, a traceback's) is for the log, not the user
         logger.warning("an internal error ended a job", extra={"error_type": error_type, "detail": message[:2000]})

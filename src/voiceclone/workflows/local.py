@@ -83,7 +83,7 @@ def fail_orphaned_jobs(settings: Settings, sfn: Any) -> list[str]:
         for job in jobs.list_past_deadline(horizon, limit=10_000):
             if sweeper.execution_status(sfn, job.execution_arn) == sweeper.RUNNING:
                 continue
-            error = CaughtError(error="DeadlineExceeded", cause=ORPHANED_MESSAGE)
+            error = CaughtError(error=sweeper.DEADLINE_ERROR, cause=ORPHANED_MESSAGE)
             if failure.fail_job(store, settings, kind, job.user_id, job.job_id, error)["status"] == "failed":
                 failed.append(job.job_id)
     return failed

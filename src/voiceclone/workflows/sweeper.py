@@ -25,11 +25,12 @@ from voiceclone.domain.samples import SampleStatus
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.store import Store
 from voiceclone.workflows import failure
+from voiceclone.workflows.errors import DeadlineExceeded
 from voiceclone.workflows.events import CaughtError
 
 logger = Logger(service="voiceclone")
 
-DEADLINE_ERROR = "DeadlineExceeded"
+DEADLINE_ERROR = DeadlineExceeded.__name__
 RUNNING = "RUNNING"
 
 

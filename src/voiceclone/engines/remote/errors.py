@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from voiceclone.domain.errors import UserFacingError
 
-class ProviderError(Exception):
+
+class ProviderError(UserFacingError):
     """The provider refused or failed a request: its HTTP status (None: no answer) and message."""
 
     def __init__(self, provider: str, status: int | None, message: str, *, attempts: int = 1):
