@@ -31,6 +31,7 @@ DEMAND: dict[str, int] = {
     "voices": 10,
     "training": 5,
     "account": 5,
+    "keys": 1,  # created and revoked by hand, now and then
     # Called synchronously by Step Functions, which retries Lambda.TooManyRequestsException.
     "enhance_sample": 16,  # a Map of 4 per training (enhance_max_concurrency): 4 trainings enhancing at once
     "mark_processing": 5,

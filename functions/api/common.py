@@ -18,7 +18,7 @@ from functions.api.request_body import BodyProblem, checked_event
 from voiceclone.config import get_settings
 from voiceclone.domain.errors import DomainError, Unauthorized
 from voiceclone.observability import API_REQUEST_ID, Component, Service
-from voiceclone.principal import InsufficientScope, Principal, check_access, principal_from_claims
+from voiceclone.principal import InsufficientScope, Principal, check_access, principal_from_claims, refusal_of
 from voiceclone.services.views import ErrorBody
 
 API = Component(Service.API)
@@ -53,20 +53,27 @@ class ApiResolver(APIGatewayHttpResolver):
     and answers HEAD like GET without a body (API Gateway passes HEAD on to `ANY` routes)."""
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if (refusal := _access_refusal(event)) is not None:
+            return {**refusal, "body": ""} if _method(event) == "HEAD" else refusal
         try:
             event = checked_event(event)
         except BodyProblem as problem:
             return _raw_error(problem.status_code, problem.code, problem.message)
-        if (refusal := _scope_refusal(event)) is not None:
-            return refusal
         if _method(event) != "HEAD":
             return super().resolve(event, context)
         answer = super().resolve(_as_get(event), context)
         return {**answer, "body": "", "isBase64Encoded": False}
 
 
-def _scope_refusal(event: Mapping[str, Any]) -> dict[str, Any] | None:
-    """403 `insufficient_scope` when an API key lacks the route family's scope (voiceclone.principal)."""
+def _access_refusal(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """401 when the authorizer refused the credentials (it lets the request through so that the answer
+    has our error body); 403 `insufficient_scope` when an API key lacks the route family's scope."""
+    context = _authorizer(event).get("lambda") or {}
+    if (refusal := refusal_of(context)) is not None:
+        code, message = refusal
+        answer = _raw_error(401, code, message)
+        answer["headers"]["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{message}"'
+        return answer
     principal = principal_of(event)
     if principal is None:
         return None  # no identity: the route's current_user_id answers 401
@@ -161,7 +168,7 @@ def success(status: int, description: str, model: type[BaseModel]) -> dict[int, 
 def principal_of(event: Mapping[str, Any]) -> Principal | None:
     """The caller an authorizer verified: the Lambda authorizer's context (AWS and the local gateway),
     or the JWT authorizer's claims; None when the event carries neither."""
-    authorizer = event.get("requestContext", {}).get("authorizer") or {}
+    authorizer = _authorizer(event)
     context = authorizer.get("lambda")
     if context:
         try:
@@ -170,6 +177,10 @@ def principal_of(event: Mapping[str, Any]) -> Principal | None:
             return None
     claims = (authorizer.get("jwt") or {}).get("claims") or {}
     return principal_from_claims(claims) if claims.get("sub") else None
+
+
+def _authorizer(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    return (event.get("requestContext") or {}).get("authorizer") or {}
 
 
 def current_principal(router: Router) -> Principal:

@@ -12,6 +12,7 @@ ROUTES: dict[str, list[str]] = {
     "functions.api.tts": ["/api/tts"],
     "functions.api.voices": ["/api/voices"],
     "functions.api.account": ["/api/me", "/api/admin"],
+    "functions.api.keys": ["/api/keys"],
     "functions.api.docs": ["/api/openapi.json", "/api/docs"],
 }
 

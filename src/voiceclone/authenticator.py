@@ -15,8 +15,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from voiceclone.auth import AuthError, JwtVerifier, MalformedToken, MissingToken, bearer_token
+from voiceclone.auth import AuthError, MalformedToken, MissingToken, bearer_token
 from voiceclone.principal import (
     API_KEY_PREFIX,
     ApiKeyGrant,
@@ -25,12 +26,19 @@ from voiceclone.principal import (
     hash_secret,
     is_api_key,
     principal_from_claims,
+    refusal_context,
 )
 
 API_KEY_HEADER = "x-api-key"
 KEY_CACHE_TTL_S = 5.0  # the longest a revoked key keeps working (per process)
 KEY_CACHE_MAX_ENTRIES = 10_000
 LAST_USED_INTERVAL_S = 60.0  # last_used_at is written at most this often per key
+
+
+class TokenVerifier(Protocol):
+    """voiceclone.auth.JwtVerifier (a JWKS in hand) or voiceclone.jwks.IssuerJwtVerifier (the issuer's)."""
+
+    def verify(self, token: str) -> dict[str, Any]: ...
 
 
 class InvalidApiKey(AuthError):
@@ -50,7 +58,7 @@ class Authenticator:
 
     def __init__(
         self,
-        verifier: JwtVerifier,
+        verifier: TokenVerifier,
         keys: ApiKeyLookup | None = None,
         *,
         cache_ttl_s: float = KEY_CACHE_TTL_S,
@@ -114,6 +122,15 @@ class Authenticator:
             self._touched[grant.key_id] = now
         assert self._keys is not None
         self._keys.touch(grant.user_id, grant.key_id, datetime.fromtimestamp(now, UTC), LAST_USED_INTERVAL_S)
+
+
+def authorizer_context(authenticator: Authenticator, headers: Mapping[str, str]) -> dict[str, str]:
+    """What the Lambda authorizer (and the local gateway) hands the handler: the principal's context,
+    or the refusal's code and message."""
+    try:
+        return authenticator.authenticate(headers).to_context()
+    except AuthError as refused:
+        return refusal_context(refused.code, refused.message)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

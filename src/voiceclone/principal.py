@@ -32,6 +32,9 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TTS_PATHS = ("/api/tts", "/v1/audio")
 
 Via = Literal["jwt", "api_key"]
+# In an authorizer context instead of a principal: why the credentials were refused (the handler answers 401).
+AUTH_ERROR_CODE = "auth_error"
+AUTH_ERROR_MESSAGE = "auth_message"
 
 
 class InsufficientScope(Forbidden):
@@ -73,6 +76,18 @@ class Principal:
             via=via,
             key_id=str(context.get("key_id") or "") or None,
         )
+
+
+def refusal_context(code: str, message: str) -> dict[str, str]:
+    """The authorizer context of a request whose credentials were refused (see docs/decisions: the
+    authorizer lets it through so the handler answers 401 with the platform's error body)."""
+    return {AUTH_ERROR_CODE: code, AUTH_ERROR_MESSAGE: message}
+
+
+def refusal_of(context: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(code, message) of a refusal context; None for a principal's."""
+    code = context.get(AUTH_ERROR_CODE)
+    return (str(code), str(context.get(AUTH_ERROR_MESSAGE) or "not authenticated")) if code else None
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:

@@ -83,8 +83,11 @@ def to_event(
     path_parameters: Mapping[str, str] | None = None,
     claims: Mapping[str, Any] | None = None,
     stage: str = "$default",
+    authorizer: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The API Gateway v2 event for `request`; `claims` are the verified JWT claims (None: no authorizer)."""
+    """The API Gateway v2 event for `request`: `authorizer` is a Lambda authorizer's context
+    (voiceclone.authenticator.authorizer_context), `claims` a JWT authorizer's verified claims
+    (neither: no authorizer)."""
     headers, cookies = _joined_headers(request.headers)
     body: str | None = None
     is_base64 = False
@@ -135,6 +138,8 @@ def to_event(
         event["pathParameters"] = dict(path_parameters)
     if claims is not None:
         event["requestContext"]["authorizer"] = {"jwt": {"claims": flatten_claims(claims), "scopes": None}}
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = {"lambda": dict(authorizer)}
     return event
 
 

@@ -1,4 +1,11 @@
-"""The local API gateway: verifies the JWT, builds the API Gateway v2 event, calls the handler module.
+"""The local API gateway: authenticates as the AWS Lambda authorizer does, builds the API Gateway v2
+event, calls the handler module.
+
+Authentication is `voiceclone.authenticator.Authenticator` (JWT or API key), as the Lambda authorizer
+(functions/api/authorizer.py) runs it in AWS; the handler gets the principal's context under
+`requestContext.authorizer.lambda`, the event AWS builds. A refused request is answered 401 here, never
+reaching the handler; in AWS the authorizer passes the refusal on and the handler answers the same 401
+(docs/decisions/0011-api-keys-and-authorizer.md).
 
 `Gateway.handle(request)` is the whole behaviour (tested and benchmarked without sockets);
 `GatewayServer` serves it over HTTP/1.1 (voiceclone.local.http_server: timeouts, limits, a bounded
@@ -18,7 +25,8 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
-from voiceclone.auth import AuthError, JwtVerifier, bearer_token
+from voiceclone.auth import AuthError, JwtVerifier
+from voiceclone.authenticator import Authenticator
 from voiceclone.local.events import HttpRequest, HttpResponse, error_response, from_result, to_event
 from voiceclone.local.http_server import HttpServer, ServerLimits
 from voiceclone.local.lambdas import LambdaContext
@@ -76,14 +84,17 @@ class Gateway:
     def __init__(
         self,
         routes: RouteTable,
-        verifier: JwtVerifier,
+        authenticator: Authenticator | JwtVerifier,
         jwks: Mapping[str, Any],
         load_module: Callable[[str], ModuleType] = importlib.import_module,
         fallbacks: Sequence[FallbackHandler] = (),
     ) -> None:
         self._routes = routes
         self._fallbacks = tuple(fallbacks)
-        self._verifier = verifier
+        # A bare verifier: JWTs only (no key store), for gateways in tests.
+        self._authenticator = (
+            authenticator if isinstance(authenticator, Authenticator) else Authenticator(authenticator)
+        )
         self._jwks_body = json.dumps(jwks).encode()
         self._load_module = load_module
         self._locks: dict[str, threading.Lock] = {}
@@ -101,22 +112,22 @@ class Gateway:
                     return answer
             # the same code the handlers use for a path they do not serve
             return error_response(404, "route_not_found", f"No route for {request.method} {request.path}.")
-        claims = None
+        authorizer = None
         if not self._routes.is_public(request.path):
             try:
-                claims = self._verifier.verify(bearer_token(_header(request.headers, "authorization")))
+                authorizer = self._authenticator.authenticate(_first_values(request.headers)).to_context()
             except AuthError as error:
                 challenge = f'Bearer error="invalid_token", error_description="{error.message}"'
                 return error_response(401, error.code, error.message, [("www-authenticate", challenge)])
         if len(request.body) > MAX_BODY_BYTES:
             return error_response(413, "payload_too_large", f"Request bodies are limited to {MAX_BODY_BYTES} bytes.")
-        return self._invoke(route, request, claims)
+        return self._invoke(route, request, authorizer)
 
-    def _invoke(self, route: Route, request: HttpRequest, claims: Mapping[str, Any] | None) -> HttpResponse:
+    def _invoke(self, route: Route, request: HttpRequest, authorizer: Mapping[str, str] | None) -> HttpResponse:
         proxy = request.path[len(route.prefix) :].strip("/")
         route_key = f"ANY {route.prefix}/{{proxy+}}" if proxy else f"ANY {route.prefix}"
         event = to_event(
-            request, route_key=route_key, path_parameters={"proxy": proxy} if proxy else None, claims=claims
+            request, route_key=route_key, path_parameters={"proxy": proxy} if proxy else None, authorizer=authorizer
         )
         function_name = route.module.rsplit(".", 1)[-1]
         try:
@@ -137,8 +148,12 @@ class Gateway:
             return self._locks.setdefault(module, threading.Lock())
 
 
-def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    return next((value for key, value in headers if key.lower() == name), None)
+def _first_values(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Lower-cased names, the first value of a repeated header (a credential is never a list)."""
+    first: dict[str, str] = {}
+    for name, value in headers:
+        first.setdefault(name.lower(), value)
+    return first
 
 
 class GatewayServer(HttpServer):

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from voiceclone import auth, config
+from voiceclone.authenticator import Authenticator
 from voiceclone.local import blob_snapshot, lambdas, notifications, reconciliation, s3_durability
 from voiceclone.local.aws import MotoServer, aws_environment, ensure_bucket, ensure_queue, start_moto_server
 from voiceclone.local.database import EmbeddedDatabase
@@ -255,9 +256,16 @@ class LocalStack:
         )
         api = RouteTable.from_api_routes()
         routes = RouteTable([*api.routes, *self.config.extra_routes], api.public_paths)
-        gateway = Gateway(routes, self.signing_key.verifier(), self.signing_key.jwks(), fallbacks=self._web_console())
+        gateway = Gateway(routes, self._authenticator(), self.signing_key.jwks(), fallbacks=self._web_console())
         self.gateway = GatewayServer(gateway, self.config.host, self.config.port)
         self.gateway.start()
+
+    def _authenticator(self) -> Authenticator:
+        """JWTs signed by the local key, API keys from the database (as the AWS Lambda authorizer)."""
+        from voiceclone.store import get_store
+
+        assert self.signing_key is not None
+        return Authenticator(self.signing_key.verifier(), get_store(self.settings).api_keys)
 
     def _web_console(self) -> list[FallbackHandler]:
         """The console's files at / and its dev-only sign-in (docs/web-console.md)."""

@@ -1,4 +1,4 @@
-"""The gateway authorizes like the API Gateway JWT authorizer and hands the handler a v2 event."""
+"""The gateway authorizes like the platform's Lambda authorizer and hands the handler a v2 event."""
 
 import json
 import threading
@@ -65,12 +65,12 @@ def call(gateway, path, token=None, method="GET", body=b"", headers=()):
     return gateway.handle(HttpRequest(method, path, query, all_headers, body))
 
 
-def test_valid_token_reaches_the_handler_with_its_claims(gateway, handler, signing_key):
+def test_valid_token_reaches_the_handler_as_the_lambda_authorizers_principal(gateway, handler, signing_key):
     response = call(gateway, "/api/things/abc?limit=2", signing_key.issue_token("alice", ["admin"]))
     assert response.status == 200
     event = json.loads(response.body)
-    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
-    assert claims["sub"] == "alice" and claims["cognito:groups"] == "[admin]"
+    assert event["requestContext"]["authorizer"] == {"lambda": {
+        "user_id": "alice", "groups": "admin", "scopes": "read training tts", "via": "jwt", "key_id": ""}}
     assert event["routeKey"] == "ANY /api/things/{proxy+}"
     assert event["pathParameters"] == {"proxy": "abc"}
     assert event["queryStringParameters"] == {"limit": "2"}
