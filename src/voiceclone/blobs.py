@@ -63,15 +63,6 @@ def tts_output_key(user_id: str, job_id: str, ext: str) -> str:
     return f"tts/{user_id}/{job_id}.{ext}"
 
 
-def tts_timestamps_key(user_id: str, job_id: str) -> str:
-    """The sentence times of a result, next to its audio."""
-    return f"tts/{user_id}/{job_id}.timestamps.json"
-
-
-def tts_subtitles_key(user_id: str, job_id: str) -> str:
-    return f"tts/{user_id}/{job_id}.vtt"
-
-
 def parse_tts_output_key(key: str) -> tuple[str, str]:
     """(user_id, job_id) of a TTS output key (URL-encoded or not)."""
     parts = unquote_plus(key).split("/")

@@ -14,7 +14,6 @@ from voiceclone.domain.errors import UserFacingError
 from voiceclone.domain.jobs import JobCancelled
 
 # The domain's definitions, one each: model types, fine-tune settings, output formats, voice settings.
-from voiceclone.domain.long_form import LanguagePart
 from voiceclone.domain.training import FineTuneConfig, ModelType
 from voiceclone.domain.tts import OutputFormat, VoiceSettings
 from voiceclone.engines.base import BadInput, EngineError, ModelUnavailable
@@ -67,10 +66,6 @@ class SynthPayload(_Message):
     voice_settings: VoiceSettings = VoiceSettings()
     output_format: OutputFormat = OutputFormat.MP3
     output_key: str = Field(min_length=1, description="key in the outputs bucket: tts/{user_id}/{job_id}.{ext}")
-    # Runs of the text in other languages than `language` (detected at the API); empty: all in `language`.
-    language_parts: list[LanguagePart] = []
-    # A sample of the same user (samples bucket key) whose prosody the voice takes on; None: the voice's own.
-    style_sample_key: str | None = None
 
 
 class TrainMessage(_Message):

@@ -100,19 +100,9 @@ def _user_voice(store: Store, user_id: str, job: TtsJob) -> dict[str, Any]:
     return {"voice_id": voice.voice_id, "model_type": str(voice.model_type), "voice_artifact_keys": voice.artifact_keys}
 
 
-def _style_sample_key(store: Store, user_id: str, job: TtsJob) -> str | None:
-    if job.style_sample_id is None:
-        return None
-    sample = store.samples.find(user_id, job.style_sample_id)
-    if sample is None:
-        raise JobNotRunnable(f"style sample '{job.style_sample_id}' was deleted before the job started")
-    return sample.s3_key
-
-
 def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
     job: TtsJob = _start(store.tts, user_id, job_id, STAGE_QUEUED)
     speaker = _catalogue_voice(store, job) or _user_voice(store, user_id, job)
-    style_sample_key = _style_sample_key(store, user_id, job)
     remote = spec_for(job.engine).remote
     return {
         "route": "remote" if remote else "gpu",
@@ -124,8 +114,6 @@ def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
             "voice_settings": job.voice_settings.model_dump(),
             "output_format": str(job.output_format),
             "output_key": blobs.tts_output_key(user_id, job_id, str(job.output_format)),
-            "language_parts": [part.model_dump() for part in job.language_parts],
-            **({"style_sample_key": style_sample_key} if style_sample_key else {}),
         },
     }
 
