@@ -32,6 +32,9 @@ DEMAND: dict[str, int] = {
     "training": 5,
     "account": 5,
     "keys": 1,  # created and revoked by hand, now and then
+    # Every API request but the docs calls it (no identity sources: no API Gateway caching); warm it
+    # answers in milliseconds (JWT check in memory, keys cached 5 s), so 6 carry the stage throttle.
+    "authorizer": 6,
     # Called synchronously by Step Functions, which retries Lambda.TooManyRequestsException.
     "enhance_sample": 16,  # a Map of 4 per training (enhance_max_concurrency): 4 trainings enhancing at once
     "mark_processing": 5,

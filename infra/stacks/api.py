@@ -1,4 +1,5 @@
-"""API: the HTTP API, its JWT authorizer, and one Lambda per handler module of functions/api/routes.py."""
+"""API: the HTTP API, its Lambda authorizer (JWTs and API keys), and one Lambda per handler module of
+functions/api/routes.py."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 from collections.abc import Callable
 
 import jsii
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
@@ -40,13 +41,19 @@ ACCESS_LOG_FORMAT = {
     "integrationStatus": "$context.integrationStatus",
     "integrationError": "$context.integrationErrorMessage",
     "authorizerError": "$context.authorizer.error",
-    "user": "$context.authorizer.claims.sub",
+    "user": "$context.authorizer.user_id",
+    "via": "$context.authorizer.via",
+    "authError": "$context.authorizer.auth_error",
     "sourceIp": "$context.identity.sourceIp",
     "userAgent": "$context.identity.userAgent",
 }
-CORS_HEADERS = ["authorization", "content-type", "idempotency-key"]
+CORS_HEADERS = ["authorization", "x-api-key", "content-type", "idempotency-key"]
 API_GATEWAY_CALLER = (
     "the HTTP API, which returns its errors to the client (the Api5xx alarm counts them); the client retries"
+)
+AUTHORIZER_CALLER = (
+    "the HTTP API's Lambda authorizer hook on every request; a failure is the client's 500 (the Api5xx "
+    "alarm counts them), and the client retries"
 )
 
 
@@ -120,11 +127,11 @@ class ApiStack(Stack):
             access_log_settings=_AccessLogs(self.access_logs),
             domain_mapping=apigwv2.DomainMappingOptions(domain_name=domain) if domain else None,
         )
-        authorizer = authorizers.HttpJwtAuthorizer("JwtAuthorizer", jwt.issuer, jwt_audience=[jwt.audience])
-
         self.functions: dict[str, lambda_.Function] = {}
         code = function_code(config.bundle_lambdas)
         concurrency = reserved_concurrency(config)
+        authorizer = self._authorizer(code, environment, concurrency["authorizer"])
+        mongo_secret.grant_read(self.authorizer_function)
         for module, prefixes in routes.ROUTES.items():
             area = module.rsplit(".", 1)[1]
             handler = ServiceFunction(
@@ -152,6 +159,39 @@ class ApiStack(Stack):
         if domain:
             # Point the custom name here (CNAME or Route 53 alias).
             CfnOutput(self, "DomainTarget", value=domain.regional_domain_name)
+
+    def _authorizer(
+        self, code: lambda_.Code, environment: dict[str, str], concurrency: int
+    ) -> authorizers.HttpLambdaAuthorizer:
+        """JWTs (the issuer's JWKS) and API keys (MongoDB) in one Lambda authorizer: docs/decisions/0011.
+
+        No identity sources: with `Authorization` or `X-API-Key` both accepted, API Gateway would refuse a
+        request lacking either one before calling the authorizer. Without them it cannot cache, so caching
+        is off here and done in the function (JWKS for its lifetime, keys for 5 s)."""
+        config = self._config
+        self.authorizer_function = ServiceFunction(
+            self,
+            "AuthorizerHandler",
+            code=code,
+            handler="functions.api.authorizer.lambda_handler",
+            description="HTTP API Lambda authorizer: JWTs and personal API keys",
+            environment=environment,
+            log_retention_days=config.log_retention_days,
+            log_key=self._storage.key,
+            removal_policy=config.removal_policy,
+            reserved_concurrency=concurrency,
+            synchronous_caller=AUTHORIZER_CALLER,
+            timeout=Duration.seconds(10),  # a JWKS fetch (3 s) and a key lookup; more means an outage
+            memory_size=1024,  # more CPU: RS256 checks and cold starts are CPU-bound
+        ).function
+        self.functions["authorizer"] = self.authorizer_function
+        return authorizers.HttpLambdaAuthorizer(
+            "KeyOrJwtAuthorizer",
+            self.authorizer_function,
+            response_types=[authorizers.HttpLambdaResponseType.SIMPLE],
+            identity_source=[],
+            results_cache_ttl=Duration.seconds(0),
+        )
 
     def _add_routes(
         self, prefix: str, integration: apigwv2.HttpRouteIntegration, authorizer: apigwv2.IHttpRouteAuthorizer

@@ -1,5 +1,5 @@
-"""API template: routes from functions/api/routes.py behind the JWT authorizer, throttling, access logs,
-CORS, the MongoDB URI as a secret ARN only, and least-privilege roles per handler."""
+"""API template: routes from functions/api/routes.py behind the Lambda authorizer (JWTs and API keys),
+throttling, access logs, CORS, the MongoDB URI as a secret ARN only, and least-privilege roles per handler."""
 
 from __future__ import annotations
 
@@ -29,31 +29,50 @@ def test_every_prefix_of_the_route_table_is_routed(platform: Synthesized) -> Non
     assert keys == expected
 
 
-def test_every_route_but_the_docs_requires_a_jwt(platform: Synthesized) -> None:
+def _authorizer_function(platform: Synthesized) -> dict:
+    (function,) = (
+        function["Properties"] for function in platform.resources("api", "AWS::Lambda::Function").values()
+        if function["Properties"]["Handler"] == "functions.api.authorizer.lambda_handler"
+    )
+    return function
+
+
+def test_every_route_but_the_docs_goes_through_the_lambda_authorizer(platform: Synthesized) -> None:
     (authorizer_id,) = platform.resources("api", "AWS::ApiGatewayV2::Authorizer")
     for key, route in _routes(platform).items():
         path = key.split(" ", 1)[1]
         if path in routes.UNAUTHENTICATED_PATHS:
             assert route["AuthorizationType"] == "NONE", key
         else:
-            assert route["AuthorizationType"] == "JWT", key
+            assert route["AuthorizationType"] == "CUSTOM", key
             assert route["AuthorizerId"] == {"Ref": authorizer_id}, key
 
 
-def test_the_authorizer_trusts_the_cognito_pool_and_its_client(platform: Synthesized) -> None:
+def test_the_authorizer_takes_either_header_and_caches_in_its_own_memory(platform: Synthesized) -> None:
     (authorizer,) = platform.resources("api", "AWS::ApiGatewayV2::Authorizer").values()
-    config = authorizer["Properties"]["JwtConfiguration"]
-    assert authorizer["Properties"]["AuthorizerType"] == "JWT"
-    assert "https://cognito-idp." in flatten(config["Issuer"])
-    assert "ApiClient" in flatten(config["Audience"])
+    properties = authorizer["Properties"]
+    assert properties["AuthorizerType"] == "REQUEST"
+    assert properties["AuthorizerPayloadFormatVersion"] == "2.0" and properties["EnableSimpleResponses"] is True
+    # An identity source would make API Gateway refuse requests lacking it (Authorization or X-API-Key).
+    assert not properties.get("IdentitySource") and properties["AuthorizerResultTtlInSeconds"] == 0
+    assert "AuthorizerHandler" in flatten(properties["AuthorizerUri"])
+    permissions = platform.resources("api", "AWS::Lambda::Permission").values()
+    assert any("AuthorizerHandler" in flatten(p["Properties"]["FunctionName"])
+               and p["Properties"]["Principal"] == "apigateway.amazonaws.com" for p in permissions)
+
+
+def test_the_authorizer_trusts_the_cognito_pool_and_its_client(platform: Synthesized) -> None:
+    variables = _authorizer_function(platform)["Environment"]["Variables"]
+    assert "https://cognito-idp." in flatten(variables["VOICECLONE_JWT_ISSUER"])
+    assert "ApiClient" in flatten(variables["VOICECLONE_JWT_AUDIENCE"])
+    assert ":secret:voiceclone/mongodb-uri" in flatten(variables["VOICECLONE_MONGO_URI_SECRET_ARN"])
 
 
 def test_an_existing_issuer_replaces_cognito() -> None:
     custom = synthesize({"jwt_issuer": "https://login.example.com/", "jwt_audience": "voiceclone-api"})
-    (authorizer,) = custom.resources("api", "AWS::ApiGatewayV2::Authorizer").values()
-    assert authorizer["Properties"]["JwtConfiguration"] == {
-        "Issuer": "https://login.example.com/", "Audience": ["voiceclone-api"],
-    }
+    variables = _authorizer_function(custom)["Environment"]["Variables"]
+    assert variables["VOICECLONE_JWT_ISSUER"] == "https://login.example.com/"
+    assert variables["VOICECLONE_JWT_AUDIENCE"] == "voiceclone-api"
     assert "auth" not in custom.templates, "no Cognito stack when an existing issuer is trusted"
 
 
@@ -65,7 +84,8 @@ def test_the_stage_throttles_and_logs_every_request(platform: Synthesized) -> No
     assert "$context.requestId" in properties["AccessLogSettings"]["Format"]
     (api,) = platform.resources("api", "AWS::ApiGatewayV2::Api").values()
     cors = api["Properties"]["CorsConfiguration"]
-    assert "idempotency-key" in cors["AllowHeaders"] and "authorization" in cors["AllowHeaders"]
+    assert {"idempotency-key", "authorization", "x-api-key"} <= set(cors["AllowHeaders"])
+    assert "$context.authorizer.user_id" in properties["AccessLogSettings"]["Format"]
 
 
 def _api_functions(platform: Synthesized) -> dict[str, dict]:
@@ -77,7 +97,7 @@ def _api_functions(platform: Synthesized) -> dict[str, dict]:
 
 def test_one_light_zip_function_per_handler_module(platform: Synthesized) -> None:
     functions = _api_functions(platform)
-    assert set(functions) == {f"{module}.lambda_handler" for module in routes.ROUTES}
+    assert set(functions) == {f"{module}.lambda_handler" for module in [*routes.ROUTES, "functions.api.authorizer"]}
     for handler, function in functions.items():
         assert function["Runtime"] == "python3.11", handler
         assert function["TracingConfig"] == {"Mode": "Active"}, handler
@@ -127,6 +147,8 @@ def _grants(platform: Synthesized, area: str) -> set[tuple[str, str]]:
         ("tts", {"/tts/*"}, "Tts"),
         ("voices", {"/voices/*"}, None),
         ("account", set(), None),
+        ("keys", set(), None),
+        ("authorizer", set(), None),
         ("docs", set(), None),
     ],
 )
