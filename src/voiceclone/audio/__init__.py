@@ -1,6 +1,6 @@
 """Audio processing for voice samples: codecs, analysis with a training verdict, enhancement into clips.
 
-Needs the `audio` extra (numpy, scipy, soundfile, pyloudnorm, soxr): never import it from API handlers.
+Needs the `audio` extra (numpy, scipy, soundfile, soxr): never import it from API handlers.
 """
 
 from voiceclone.audio.analysis import analyze, analyze_array

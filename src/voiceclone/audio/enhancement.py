@@ -27,7 +27,7 @@ from voiceclone.audio.codecs import AudioInfo, AudioSource, is_audio_source, ope
 from voiceclone.audio.denoise import reduce_noise
 from voiceclone.audio.errors import EmptyAudio
 from voiceclone.audio.limits import AudioLimits
-from voiceclone.audio.loudness import integrated_loudness, true_peak_dbtp
+from voiceclone.audio.loudness import normalize_loudness
 
 XTTS_TRAINING_RATE = 22_050
 XTTS_OUTPUT_RATE = 24_000
@@ -183,13 +183,5 @@ def _denoise_if_better(mono: np.ndarray, sample_rate: int) -> tuple[np.ndarray, 
 
 
 def _normalise(clip: np.ndarray, sample_rate: int, options: EnhanceOptions) -> tuple[np.ndarray, float | None, bool]:
-    loudness = integrated_loudness(clip, sample_rate)
-    if not np.isfinite(loudness):  # under 400 ms or silent: nothing to measure, leave the level
-        return clip, None, False
-    gain_db = options.target_lufs - loudness
-    peak = true_peak_dbtp(clip)
-    limited = peak + gain_db > options.true_peak_ceiling_dbtp
-    if limited:
-        gain_db = options.true_peak_ceiling_dbtp - peak
-    clip = (clip * np.float32(10 ** (gain_db / 20))).astype(np.float32)
-    return clip, loudness + gain_db, limited
+    done = normalize_loudness(clip, sample_rate, options.target_lufs, options.true_peak_ceiling_dbtp)
+    return done.samples, done.loudness_lufs, done.peak_limited

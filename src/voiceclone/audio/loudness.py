@@ -1,15 +1,17 @@
-"""Loudness per ITU-R BS.1770-4 (K-weighting filters from pyloudnorm), measured block by block.
+"""Loudness per ITU-R BS.1770-4, measured block by block, and the one loudness normaliser.
 
-pyloudnorm's `integrated_loudness` needs the whole signal in memory; `LoudnessMeter` applies the same
-filters with carried state and the same 400 ms / 75 % overlap gating, so a 45-minute file streams.
+`LoudnessMeter` applies the K-weighting filters with carried state and the 400 ms / 75 % overlap
+gating, so a 45-minute file streams. `normalize_loudness` (gain to a target LUFS under a true-peak
+ceiling) serves both the enhancement of training clips and the speech users download.
 """
 
 from __future__ import annotations
 
 import functools
+import math
+from dataclasses import dataclass
 
 import numpy as np
-import pyloudnorm
 from scipy import signal
 
 ABSOLUTE_GATE_LUFS = -70.0
@@ -21,9 +23,34 @@ TRUE_PEAK_MAX_CANDIDATES = 4096
 TRUE_PEAK_CONTEXT = 24  # samples either side: covers resample_poly's filter half-length
 
 
+# K-weighting: a +4 dB high shelf at 1500 Hz, then a high pass at 38 Hz, designed for any sample rate
+# with the RBJ biquad formulas (pyloudnorm's design; at 48 kHz within 1e-3 of BS.1770's table).
+SHELF_GAIN_DB, SHELF_HZ, SHELF_Q = 4.0, 1500.0, 1 / math.sqrt(2)
+HIGH_PASS_HZ, HIGH_PASS_Q = 38.0, 0.5
+
+
 def k_weighting_sos(sample_rate: int) -> np.ndarray:
-    meter = pyloudnorm.Meter(sample_rate)
-    return np.vstack([signal.tf2sos(stage.b, stage.a) for stage in meter._filters.values()])
+    """The two K-weighting biquads as second-order sections (b0, b1, b2, 1, a1, a2)."""
+    return np.vstack([_high_shelf(sample_rate), _high_pass(sample_rate)])
+
+
+def _high_shelf(sample_rate: int) -> np.ndarray:
+    gain = 10 ** (SHELF_GAIN_DB / 40)
+    w0 = 2 * math.pi * SHELF_HZ / sample_rate
+    cos, root_alpha = math.cos(w0), 2 * math.sqrt(gain) * math.sin(w0) / (2 * SHELF_Q)
+    b = [gain * ((gain + 1) + (gain - 1) * cos + root_alpha), -2 * gain * ((gain - 1) + (gain + 1) * cos),
+         gain * ((gain + 1) + (gain - 1) * cos - root_alpha)]
+    a = [(gain + 1) - (gain - 1) * cos + root_alpha, 2 * ((gain - 1) - (gain + 1) * cos),
+         (gain + 1) - (gain - 1) * cos - root_alpha]
+    return np.array(b + a) / a[0]
+
+
+def _high_pass(sample_rate: int) -> np.ndarray:
+    w0 = 2 * math.pi * HIGH_PASS_HZ / sample_rate
+    cos, alpha = math.cos(w0), math.sin(w0) / (2 * HIGH_PASS_Q)
+    b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]
+    a = [1 + alpha, -2 * cos, 1 - alpha]
+    return np.array(b + a) / a[0]
 
 
 class LoudnessMeter:
@@ -68,6 +95,30 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
     meter = LoudnessMeter(sample_rate, samples.shape[1], sub_block)
     meter.add(samples)
     return meter.integrated()
+
+
+@dataclass(frozen=True)
+class Normalised:
+    samples: np.ndarray  # float32, the input's shape
+    loudness_lufs: float | None  # after the gain; None: under 400 ms or silent, level left as it was
+    peak_limited: bool  # the gain was lowered (or the level cut) to respect the true-peak ceiling
+
+
+def normalize_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float, true_peak_ceiling_dbtp: float) -> Normalised:
+    """Gain to `target_lufs` (BS.1770 integrated loudness), lowered so the true peak stays under the
+    ceiling. A signal the meter cannot measure keeps its level, only brought under the ceiling."""
+    samples = np.nan_to_num(np.asarray(samples, dtype=np.float32))
+    if len(samples) == 0:
+        return Normalised(samples, None, False)
+    loudness = integrated_loudness(samples, sample_rate)
+    peak = true_peak_dbtp(samples)
+    measured = bool(np.isfinite(loudness))
+    gain_db = target_lufs - loudness if measured else 0.0
+    limited = bool(np.isfinite(peak)) and peak + gain_db > true_peak_ceiling_dbtp
+    if limited:
+        gain_db = true_peak_ceiling_dbtp - peak
+    out = (samples * np.float32(10 ** (gain_db / 20))).astype(np.float32)
+    return Normalised(out, loudness + gain_db if measured else None, limited)
 
 
 def true_peak_dbtp(samples: np.ndarray, magnitude: np.ndarray | None = None) -> float:

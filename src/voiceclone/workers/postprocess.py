@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-import pyloudnorm
 
+from voiceclone.audio import loudness
 from voiceclone.audio.codecs import encode
 from voiceclone.domain.tts import OUTPUT_CONTENT_TYPES, OutputFormat
 
 TARGET_LUFS = -16.0  # spoken-word streaming loudness
-PEAK_CEILING = 10 ** (-1.0 / 20)  # -1 dBFS sample peak
+TRUE_PEAK_CEILING_DBTP = -1.0
+PEAK_CEILING = 10 ** (TRUE_PEAK_CEILING_DBTP / 20)  # so the sample peak stays under -1 dBFS too
 
 
 def normalize_loudness(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    samples = np.nan_to_num(np.asarray(samples, dtype=np.float32))
-    if len(samples) >= int(0.4 * sample_rate):  # the meter needs one 400 ms block
-        meter = pyloudnorm.Meter(sample_rate)
-        loudness = meter.integrated_loudness(samples.astype(np.float64))
-        if np.isfinite(loudness):
-            samples = pyloudnorm.normalize.loudness(samples.astype(np.float64), loudness, TARGET_LUFS)
-    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    if peak > PEAK_CEILING:
-        samples = samples * (PEAK_CEILING / peak)
-    return np.asarray(samples, dtype=np.float32)
+    """The output's loudness and ceiling, by the normaliser that also levels training clips."""
+    return loudness.normalize_loudness(samples, sample_rate, TARGET_LUFS, TRUE_PEAK_CEILING_DBTP).samples
 
 
 def render(samples: np.ndarray, sample_rate: int, output_format: OutputFormat | str) -> tuple[bytes, str]:
