@@ -42,6 +42,7 @@ class StreamSession:
         self.producer: SpeechProducer | None = None
         self.last_activity = time.monotonic()
         self.input_ended = False
+        self.closing = False  # the server is closing after `done`
 
     async def run(self) -> None:
         await self.ws.accept()
@@ -103,11 +104,12 @@ class StreamSession:
         sender = next(t for t in tasks if t.get_coro().__name__ == "_send")  # type: ignore[union-attr]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if sender in done and sender.exception() is None:
+                return  # the stream ended normally (the receiver may have seen the close it caused)
             for task in done:
-                if task.exception() is not None:
-                    raise task.exception()  # type: ignore[misc]
-            if sender not in done:  # the receiver or watchdog ended without an error: wait for the audio
-                await sender
+                if (error := task.exception()) is not None:
+                    raise error
+            await sender  # the receiver ended without an error: wait for the audio
         finally:
             for task in tasks:
                 task.cancel()
@@ -116,7 +118,12 @@ class StreamSession:
         assert self.prepared is not None and self.producer is not None
         buffer = TextBuffer(self.context.limits.segment_characters)
         while True:
-            frame = await self._frame()
+            try:
+                frame = await self._frame()
+            except ClientGone:
+                if self.closing:  # the close the sender made after `done`
+                    return
+                raise
             self.last_activity = time.monotonic()
             if isinstance(frame, protocol.StartFrame):
                 raise InvalidInput("the session has started already: 'start' is sent once")
@@ -154,6 +161,7 @@ class StreamSession:
                 meter = self.prepared.meter if self.prepared else None
                 assert meter is not None
                 await self._send_json(protocol.done(meter.job_id, meter.spoken, end_s))
+                self.closing = True
                 await self.ws.close(CLOSE_NORMAL)
                 return
 
