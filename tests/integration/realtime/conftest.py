@@ -71,9 +71,9 @@ class RecordingEngine:
 
 
 class RecordingRegistry:
-    def __init__(self, registry: EngineRegistry):
-        self._registry = registry
-        self.engine = RecordingEngine(registry.engine_for(ModelType.XTTS_V2_INSTANT))
+    def __init__(self, wrapped: EngineRegistry):
+        self._registry = wrapped
+        self.engine = RecordingEngine(wrapped.engine_for(ModelType.XTTS_V2_INSTANT))
 
     def served_model_types(self):
         return self._registry.served_model_types()
@@ -147,7 +147,9 @@ def signing_key(tmp_path_factory) -> LocalSigningKey:
 
 
 @pytest.fixture
-def realtime(settings, aws, registry, instant_voice_files: dict[str, Path], signing_key, request) -> Iterator[RealtimeServer]:
+def realtime(  # registry and instant_voice_files are the worker tests' fixtures
+    settings, aws, registry, instant_voice_files: dict[str, Path], signing_key, request  # noqa: F811
+) -> Iterator[RealtimeServer]:
     limits = getattr(request, "param", None) or RealtimeLimits(reauth_interval_s=0.5)
     store = Store.from_settings(settings)
     s3 = aws.client("s3")

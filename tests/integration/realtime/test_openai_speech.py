@@ -46,13 +46,12 @@ def test_create_speaks_the_voice_as_mp3_and_charges_the_input(realtime):
 
 @pytest.mark.parametrize("response_format", ["mp3", "opus", "aac", "flac", "wav", "pcm"])
 def test_every_response_format_streams_and_decodes(realtime, response_format):
-    chunks = []
+    chunks: list[bytes] = []
     with client(realtime).audio.speech.with_streaming_response.create(
         model="xtts_v2_instant", voice=realtime.voice_id, input=TEXT, response_format=response_format, speed=1.2,
     ) as response:
         assert response.headers.get("transfer-encoding") == "chunked"
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
+        chunks.extend(response.iter_bytes())
     assert decoded_seconds(b"".join(chunks), response_format) > 0.3
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import time
 
@@ -61,7 +62,7 @@ def test_text_in_pieces_comes_back_as_audio_chunks_with_timing_and_usage(realtim
     assert [s["text"] for s in segments] == ["Hello there, this is spoken as it arrives.", "And a second sentence follows"]
     assert [text[s["text_span"][0]:s["text_span"][1]] for s in segments] == [s["text"] for s in segments]
     assert len(headers) >= 2 and sum(h["bytes"] for h in headers) == len(audio)
-    assert all(a["end_s"] > a["start_s"] and a["start_s"] == pytest.approx(b["end_s"]) for b, a in zip(headers, headers[1:]))
+    assert all(a["end_s"] > a["start_s"] and a["start_s"] == pytest.approx(b["end_s"]) for b, a in itertools.pairwise(headers))
     seconds = len(audio) / 2 / 24000
     assert done["type"] == "done" and done["usage"]["audio_seconds"] == pytest.approx(seconds, abs=1e-3)
     assert done["usage"]["characters"] == sum(len(s["text"]) for s in segments) == realtime.usage()

@@ -1,0 +1,190 @@
+"""Real-time speech against a job, in one run: the same text and voice three ways, plus the engine alone.
+
+The local platform runs in this process (LocalStack: SecantusDB, moto, the CPU synth worker on the tiny
+XTTS v2, the gateway); an instant voice is trained on real LibriVox speech. The real-time app
+(`voiceclone.realtime`) serves on its own uvicorn port over the same database, buckets and credentials,
+with its own engine registry and voice cache (warmed once, as a running worker's is). Per run,
+BENCH_REALTIME_RUNS (default 5) after one warm-up of each path:
+
+  job        POST /api/tts/generate, poll every 50 ms, download the MP3: first audio = total
+  websocket  start frame, the text, `end`: first binary frame, `done`
+  speech     POST /v1/audio/speech (pcm, streamed): first body bytes, end of body
+  engine     engine.stream() on the same text and loaded voice: first piece, last piece
+
+Overhead on first audio = a path's first-audio p50 minus the engine's first-piece p50 (target <= 50 ms);
+first audio over WebSocket and /v1/audio/speech against 1/5 of the job's total. Medians; writes
+bench/results/realtime.json and realtime.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+RUNS = int(os.environ.get("BENCH_REALTIME_RUNS", "5"))
+TEXT = "The platform turns this sentence into speech with a cloned voice. A second sentence follows it."
+PATHS = ("job", "websocket", "speech", "engine")
+
+
+def _serve(app) -> tuple[str, Any, threading.Thread]:
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", server, thread
+
+
+def realtime_app(stack):
+    from voiceclone.authenticator import Authenticator
+    from voiceclone.realtime import create_realtime_app
+    from voiceclone.realtime.backend import SynthesisBackend
+    from voiceclone.store import get_store
+    from voiceclone.workers import resources
+    from voiceclone.workers.voice_cache import VoiceCache
+    from voiceclone.workers.voice_loading import VoiceLoader
+
+    settings, s3 = stack.settings, stack.client("s3")
+    store = get_store(settings)
+    registry = resources.engine_registry(settings, resources.xtts_model_dir(settings, s3))
+    backend = SynthesisBackend(registry, VoiceLoader(settings, s3, VoiceCache(settings.worker_voice_cache_mb * 1024 * 1024)))
+    return create_realtime_app(settings, store, backend, Authenticator(stack.signing_key.verifier(), store.api_keys)), backend
+
+
+def one_job(http, voice_id: str) -> tuple[float, float]:
+    sent = time.perf_counter()
+    job = http.post("/api/tts/generate", json={"text": TEXT, "voice_model_id": voice_id, "output_format": "mp3"}).json()
+    while http.get(f"/api/tts/job/{job['job_id']}").json()["status"] not in ("completed", "failed"):
+        time.sleep(0.05)
+    audio = http.get(f"/api/tts/job/{job['job_id']}/download", follow_redirects=True)
+    assert audio.status_code == 200 and audio.content, audio.text
+    total = time.perf_counter() - sent
+    return total, total
+
+
+def one_websocket(url: str, token: str, voice_id: str) -> tuple[float, float]:
+    from websockets.sync.client import connect
+
+    with connect(url.replace("http://", "ws://") + "/v1/text-to-speech/stream",
+                 additional_headers={"Authorization": f"Bearer {token}"}) as websocket:
+        websocket.send(json.dumps({"type": "start", "voice_model_id": voice_id, "output_format": "pcm"}))
+        assert json.loads(websocket.recv())["type"] == "ready"
+        sent = time.perf_counter()
+        websocket.send(json.dumps({"type": "text", "text": TEXT}))
+        websocket.send(json.dumps({"type": "end"}))
+        first = None
+        while True:
+            message = websocket.recv()
+            if isinstance(message, bytes) and first is None:
+                first = time.perf_counter() - sent
+            if isinstance(message, str) and json.loads(message)["type"] == "done":
+                assert first is not None
+                return first, time.perf_counter() - sent
+
+
+def one_speech(http, voice_id: str) -> tuple[float, float]:
+    sent = time.perf_counter()
+    first = None
+    with http.stream("POST", "/v1/audio/speech", json={"model": "tts-1", "input": TEXT, "voice": voice_id,
+                                                       "response_format": "pcm"}) as response:
+        assert response.status_code == 200, response.read()
+        for chunk in response.iter_bytes():
+            if chunk and first is None:
+                first = time.perf_counter() - sent
+    assert first is not None
+    return first, time.perf_counter() - sent
+
+
+def one_engine(backend, store, user: str, voice_id: str) -> tuple[float, float]:
+    from voiceclone.domain.tts import VoiceSettings
+
+    record, spec = backend.check_voice(store, user, voice_id)
+    speaker = backend.speaker(user, record, spec)  # from the voice cache after the first run
+    sent = time.perf_counter()
+    first = None
+    for _piece in speaker.engine.stream(TEXT, speaker.voice, "en", VoiceSettings()):
+        if first is None:
+            first = time.perf_counter() - sent
+    assert first is not None
+    return first, time.perf_counter() - sent
+
+
+def main() -> dict[str, Any]:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import httpx
+
+    from bench.bench_e2e import User
+    from voiceclone.local.stack import LocalConfig, LocalStack
+    from voiceclone.store import get_store
+
+    with tempfile.TemporaryDirectory(prefix="bench-realtime-") as data_dir, \
+            LocalStack(LocalConfig(data_dir=Path(data_dir), port=0, run_demo=False)) as stack:
+        token = stack.issue_token("bench")
+        voice_id = User(stack.url, token).instant_voice()
+        store = get_store(stack.settings)
+        store.users.set_plan("bench", "pro")  # the free month would run out across the runs
+        app, backend = realtime_app(stack)
+        url, server, thread = _serve(app)
+        api = httpx.Client(base_url=stack.url, timeout=300, headers={"Authorization": f"Bearer {token}"})
+        rt = httpx.Client(base_url=url, timeout=300, headers={"Authorization": f"Bearer {token}"})
+        run = {
+            "job": lambda: one_job(api, voice_id),
+            "websocket": lambda: one_websocket(url, token, voice_id),
+            "speech": lambda: one_speech(rt, voice_id),
+            "engine": lambda: one_engine(backend, store, "bench", voice_id),
+        }
+        for path in PATHS:
+            run[path]()  # warm-up: voice caches, first-use imports
+        samples: dict[str, list[tuple[float, float]]] = {path: [] for path in PATHS}
+        for _ in range(RUNS):
+            for path in PATHS:  # interleaved, so load on the shared CPUs falls on every path alike
+                samples[path].append(run[path]())
+        server.should_exit = True
+        thread.join(timeout=10)
+        load = os.getloadavg()[0]
+    first = {p: statistics.median(s[0] for s in samples[p]) for p in PATHS}
+    total = {p: statistics.median(s[1] for s in samples[p]) for p in PATHS}
+    figures = {
+        "runs": RUNS,
+        "text_characters": len(TEXT),
+        "first_audio_p50_s": {p: round(v, 4) for p, v in first.items()},
+        "total_p50_s": {p: round(v, 4) for p, v in total.items()},
+        "overhead_on_first_audio_p50_ms": {p: round((first[p] - first["engine"]) * 1000, 1) for p in ("websocket", "speech")},
+        "first_audio_over_job_total": {p: round(first[p] / total["job"], 3) for p in ("websocket", "speech")},
+        "load_average_1m": round(load, 2),
+        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version()},
+        "model": "tiny random XTTS v2 (voiceclone/engines/xtts/tiny.py), CPU, 60 tokens per text chunk",
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "realtime.json").write_text(json.dumps(figures, indent=2) + "\n")
+    rows = "\n".join(f"| {p} | {first[p]:.3f} | {total[p]:.3f} |" for p in PATHS)
+    overhead = figures["overhead_on_first_audio_p50_ms"]
+    ratio = figures["first_audio_over_job_total"]
+    (RESULTS / "realtime.md").write_text(
+        f"# Real-time speech vs a job (tiny XTTS v2 on CPU, {RUNS} interleaved runs, medians, load average {load:.1f})\n\n"
+        f"Text: {len(TEXT)} characters, two sentences; the same instant voice on every path.\n\n"
+        "| path | first audio p50 s | total p50 s |\n|---|---|---|\n"
+        f"{rows}\n\n"
+        f"Overhead on first audio over the engine's first piece: WebSocket {overhead['websocket']} ms, "
+        f"/v1/audio/speech {overhead['speech']} ms (target <= 50 ms). First audio / the job's total: "
+        f"WebSocket {ratio['websocket']}, /v1/audio/speech {ratio['speech']} (target <= 0.2).\n"
+    )
+    print(json.dumps(figures, indent=2))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
