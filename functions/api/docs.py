@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools import event_handler
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
 from functions.api.routes import ROUTES
@@ -21,7 +21,9 @@ TITLE = "voiceclone API"
 VERSION = "0.1.0"
 DESCRIPTION = (
     "Upload voice samples, train voices (XTTS v2) and generate speech. Every endpoint but the docs "
-    'needs `Authorization: Bearer <JWT>`. Errors are `{"error": {"code", "message"}}`.'
+    "needs `Authorization: Bearer <JWT>`, or a personal API key (`POST /api/keys`) as "
+    "`Authorization: Bearer vc_live_…` or `X-API-Key: vc_live_…`, limited to its scopes (tts, training, "
+    'read); keys are managed with a JWT only. Errors are `{"error": {"code", "message"}}`.'
 )
 _SWAGGER_DIR = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
 
@@ -37,8 +39,11 @@ def openapi_json() -> str:
         version=VERSION,
         openapi_version="3.1.0",
         description=DESCRIPTION,
-        security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")},
-        security=[{"bearerAuth": []}],
+        security_schemes={
+            "bearerAuth": HTTPBearer(bearerFormat="JWT or API key"),
+            "apiKeyAuth": APIKey.model_validate({"in": APIKeyIn.header, "name": "X-API-Key"}),
+        },
+        security=[{"bearerAuth": []}, {"apiKeyAuth": []}],  # either one
         on_conflict="error",
     )
     for module_name in ROUTES:
