@@ -7,7 +7,8 @@ it takes a place in the user's admission queue like any job (`services.quotas.ad
 Characters are reserved before they are spoken, with the jobs' conditional charge
 (`store.users.charge_characters`, so the month cannot be overshot): a request reserves its input at
 once; a session, whose text arrives in pieces, reserves a block of up to the plan's
-`max_text_length` characters at a time (fewer when the month has fewer left). What was reserved but
+`max_text_length` characters at a time (fewer when the month has fewer left). Each reservation is one
+charge (`<job id>.<n>`), so it counts as one of the month's `tts_jobs`. What was reserved but
 not spoken (the client left, the text ended, a segment was cut off) is refunded when it ends: the
 characters charged are those of the segments spoken to their end.
 """
@@ -88,7 +89,9 @@ class SessionMeter:
         if missing > 0:
             remaining = self._check_month_left(missing)
             size = max(missing, min(block or missing, remaining))
-            charge_id = self.job_id if not self._blocks else f"{self.job_id}.{len(self._blocks) + 1}"
+            # Not the job id itself: a cancel through the API (or the sweeper) refunds `job.characters` under
+            # the job id, which would drop that charge's record and leave the unspoken rest unrefundable.
+            charge_id = f"{self.job_id}.{len(self._blocks) + 1}"
             self.store.users.charge_characters(self.user_id, charge_id, size, self.limits.monthly_characters, self.month)
             self._blocks.append(_Block(charge_id, size))
             self.reserved += size

@@ -11,7 +11,7 @@ body, sent chunked as it is made. Errors have OpenAI's shape, `{"error": {"messa
 `voice`: a platform voice id, or one of OpenAI's preset names, which speaks the caller's own ready
 voice of that name (case-insensitive) if there is one, else the caller's newest ready voice.
 `model`: a model type served here (the voice must be of it) or an alias (`tts-1`, `tts-1-hd`,
-`gpt-4o-mini-tts`: whatever engine the voice has).
+`gpt-4o-mini-tts`, `gpt-4o-mini-tts-2025-12-15`: whatever engine the voice has).
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from voiceclone.realtime.session import PreparedStream, StreamRequest, prepare_s
 from voiceclone.realtime.text_buffer import TextBuffer
 
 MAX_INPUT_CHARACTERS = 4096  # OpenAI's limit
-MODEL_ALIASES = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts")
+MODEL_ALIASES = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15")
+# The built-in voices CreateSpeechRequest names (its description; fable, onyx and nova are tts-1's).
 OPENAI_VOICES = ("alloy", "ash", "ballad", "cedar", "coral", "echo", "fable", "marin", "nova", "onyx", "sage",
                  "shimmer", "verse")
 MIN_SPEED, MAX_SPEED = 0.5, 2.0  # VoiceSettings.speed; OpenAI takes 0.25-4.0

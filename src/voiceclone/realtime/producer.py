@@ -81,10 +81,16 @@ class SpeechProducer:
         self._audio_s = 0.0
         self._thread = threading.Thread(target=self._run, name="realtime-synthesis", daemon=True)
         self.pieces_generated = 0
+        self._speaking = False
 
     @property
     def audio_seconds(self) -> float:
         return self._audio_s
+
+    @property
+    def speaking(self) -> bool:
+        """Something is being spoken or waits to be."""
+        return self._speaking or not self._inbox.empty()
 
     def start(self) -> SpeechProducer:
         self._thread.start()
@@ -118,7 +124,11 @@ class SpeechProducer:
                     self._emit(StreamEnd(self.encoder.finish()))
                     return
                 assert isinstance(work, Segment)
-                self._speak(work)
+                self._speaking = True
+                try:
+                    self._speak(work)
+                finally:
+                    self._speaking = False
         except Exception as error:  # reported to the client, then the stream ends
             logger.exception("real-time synthesis failed")
             self._emit(SynthesisFailed(error))

@@ -175,8 +175,8 @@ class StreamSession:
             await asyncio.to_thread(self.context.speaker_principal, headers)  # a revoked key raises (4401)
             if not await asyncio.to_thread(self.prepared.meter.still_running):
                 raise SessionEnded("the session's job was cancelled or ended through the API")
-            busy = self.producer is not None and self.producer.audio_seconds > 0 and not self.input_ended
-            if not self.input_ended and time.monotonic() - self.last_activity > limits.idle_timeout_s and not busy:
+            speaking = self.producer is not None and self.producer.speaking
+            if not self.input_ended and not speaking and time.monotonic() - self.last_activity > limits.idle_timeout_s:
                 raise SessionTimeout(f"no text for {limits.idle_timeout_s:g} s")
 
     async def _send_audio(self, header: dict[str, Any], data: bytes) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 
 import av
+import httpx
 import numpy as np
 import openai
 import pytest
 import soundfile as sf
 
 from tests.integration.realtime.conftest import BOB
+from tests.support.fakes.server import OpenApiSpec
 from voiceclone.domain.jobs import JobStatus
+from voiceclone.realtime.openai_speech import MODEL_ALIASES, OPENAI_VOICES, SpeechRequest
 
 TEXT = "Hello from the real time voice."
 
@@ -67,7 +70,29 @@ def test_a_preset_name_speaks_the_callers_voice_of_that_name(realtime):
 
 def test_models_lists_the_served_model_types_and_the_aliases(realtime):
     ids = {model.id for model in client(realtime).models.list()}
-    assert ids == {"xtts_v2", "xtts_v2_instant", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"}
+    assert ids == {"xtts_v2", "xtts_v2_instant", "tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"}
+
+
+def test_answers_follow_openais_definition(realtime):
+    """Against the vendored excerpt of OpenAI's OpenAPI document (tests/support/fakes/specs)."""
+    spec = OpenApiSpec("openai-speech.json")
+    headers = {"Authorization": f"Bearer {realtime.token()}"}
+    spec.check(httpx.get(realtime.url + "/v1/models", headers=headers).json(), "ListModelsResponse")
+    refused = [
+        httpx.get(realtime.url + "/v1/models"),
+        httpx.post(realtime.url + "/v1/audio/speech", headers=headers, json={"model": "tts-1", "input": "x"}),
+        httpx.post(realtime.url + "/v1/audio/speech", headers=headers, content=b"{not json"),
+        httpx.post(realtime.url + "/v1/audio/speech", headers=headers,
+                   json={"model": "tts-1", "input": "Hi.", "voice": "voice_nobody"}),
+    ]
+    assert [r.status_code for r in refused] == [401, 400, 400, 404]
+    for response in refused:
+        spec.check(response.json(), "ErrorResponse")
+    assert refused[1].json()["error"]["param"] == "voice"
+    request = spec.schema("CreateSpeechRequest")["properties"]
+    assert set(request["response_format"]["enum"]) == set(SpeechRequest.model_fields["response_format"].annotation.__args__)
+    assert set(request["model"]["anyOf"][1]["enum"]) == set(MODEL_ALIASES)
+    assert set(spec.schema("VoiceIdsShared")["anyOf"][1]["enum"]) <= set(OPENAI_VOICES)
 
 
 def test_an_api_key_speaks_and_a_key_without_tts_is_refused(realtime):

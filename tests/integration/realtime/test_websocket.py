@@ -17,6 +17,7 @@ from websockets.sync.client import connect
 from tests.integration.realtime.conftest import BOB
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.realtime.context import RealtimeLimits
+from voiceclone.services import tts
 
 PIECES = ["Hello the", "re, this is", " spoken as it", " arrives. And a second", " sentence", " follows"]
 
@@ -163,3 +164,20 @@ def test_a_key_revoked_while_connected_closes_the_stream_with_4401(realtime):
         received = frames(websocket, timeout_s=30)
         assert websocket.close_code == 4401
     assert received[-1]["code"] == "api_key_revoked"
+
+
+def test_cancelling_the_sessions_job_through_the_api_ends_the_stream_and_refunds(realtime):
+    long_text = " ".join(f"Sentence number {n} is here." for n in range(12))
+    with open_stream(realtime) as websocket:
+        ready = start(websocket, realtime, output_format="pcm")
+        websocket.send(json.dumps({"type": "text", "text": long_text}))
+        assert json.loads(websocket.recv(timeout=120))["type"] == "audio"
+        tts.cancel_job(realtime.store, "alice", ready["session_id"])
+        received = frames(websocket, timeout_s=60)
+        assert websocket.close_code == 4409
+    assert [f["code"] for f in received if isinstance(f, dict) and f["type"] == "error"] == ["session_ended"]
+    spoken = sum(len(f["text"]) for f in received if isinstance(f, dict) and f["type"] == "segment")
+    # The block reserved at the start (the plan's 1000 characters) is refunded down to what was spoken.
+    realtime.wait_for(lambda: realtime.usage() < len(long_text), what="refund")
+    assert spoken <= realtime.usage()
+    assert realtime.store.tts.get("alice", ready["session_id"]).status == JobStatus.CANCELLED
