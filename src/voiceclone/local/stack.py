@@ -10,6 +10,8 @@ Extension points for the other parts (all optional; the stack starts without the
   `stack.create_state_machine(name, definition)`, point the settings at them with
   `stack.configure(training_state_machine_arn=...)`, start CPU workers and hand their stop functions
   to `stack.on_stop(...)`.
+- `stack.synth_handler = <the CPU synth worker's SynthHandler>` in that hook: the real-time app mounted
+  at `/v1` (voiceclone.local.realtime_mount) then shares its engines and voice cache.
 - `voiceclone.local.demo.run_demo(stack)`: the `make run` demo, called in a background thread once
   everything serves (skipped with `LocalConfig(run_demo=False)` / `voiceclone run --no-demo`).
 Settings reach every handler through VOICECLONE_* variables, which the stack sets and later restores.
@@ -35,6 +37,7 @@ from voiceclone.local.aws import MotoServer, aws_environment, ensure_bucket, ens
 from voiceclone.local.database import EmbeddedDatabase
 from voiceclone.local.dev_token import DevTokenEndpoint
 from voiceclone.local.gateway import FallbackHandler, Gateway, GatewayServer, Route, RouteTable
+from voiceclone.local.realtime_mount import REALTIME_PREFIX, realtime_app
 from voiceclone.local.static_site import DEFAULT_WEB_DIR, StaticSite
 
 logger = logging.getLogger(__name__)
@@ -85,6 +88,7 @@ class LocalStack:
         self.aws: MotoServer | None = None
         self.gateway: GatewayServer | None = None
         self.signing_key: auth.LocalSigningKey | None = None
+        self.synth_handler: Any = None  # the CPU synth worker's, shared with the real-time app (set by hooks)
         self._saved_env: dict[str, str | None] = {}
         self._stop_callbacks: list[Callable[[], None]] = []
         self._pollers: list[notifications.NotificationPoller] = []
@@ -258,6 +262,8 @@ class LocalStack:
         routes = RouteTable([*api.routes, *self.config.extra_routes], api.public_paths)
         gateway = Gateway(routes, self._authenticator(), self.signing_key.jwks(), fallbacks=self._web_console())
         self.gateway = GatewayServer(gateway, self.config.host, self.config.port)
+        if (realtime := realtime_app(self)) is not None:  # WebSocket and streamed speech on the API's port
+            self.gateway.mount(REALTIME_PREFIX, realtime)
         self.gateway.start()
 
     def _authenticator(self) -> Authenticator:
