@@ -42,6 +42,7 @@ DEMAND: dict[str, int] = {
     "finalize_tts": 5,
     "fail_job": 5,
     "remote_synthesize": 5,  # remote speech APIs rate-limit per key anyway
+    "remote_clone": 2,  # one call per remote training; ElevenLabs limits voices per account anyway
     # Invoked asynchronously: a throttled event waits in Lambda's queue (retried for up to 6 hours).
     "analyze_sample": 10,
     "cleanup": 2,  # lifecycle expirations arrive in bulk; they can wait

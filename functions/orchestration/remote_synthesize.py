@@ -10,13 +10,14 @@ key); 429/5xx, timeouts (once the client's retries are spent) and undecodable au
 from functions.orchestration.telemetry import ORCHESTRATION
 from voiceclone import blobs
 from voiceclone.config import get_settings
-from voiceclone.engines.remote.errors import ProviderAudioInvalid, ProviderError, ProviderNotConfigured
+from voiceclone.engines.remote.errors import ProviderError, ProviderNotConfigured
 from voiceclone.engines.remote.keys import load_provider_keys
 from voiceclone.engines.remote.speech import UnknownRemoteEngine, client_for
 from voiceclone.observability import STEP_JOB_ID
 from voiceclone.workflows.engine_status import remote_endpoints
-from voiceclone.workflows.errors import EngineNotAvailable, JobNotRunnable
+from voiceclone.workflows.errors import JobNotRunnable
 from voiceclone.workflows.events import RemoteSynthesizeEvent
+from voiceclone.workflows.provider_errors import engine_not_available, workflow_error
 
 
 @ORCHESTRATION.handler(STEP_JOB_ID)
@@ -26,7 +27,7 @@ def lambda_handler(event, context):
     try:
         client = client_for(step.engine, load_provider_keys(settings.provider_keys_secret_arn), remote_endpoints(settings))
     except (UnknownRemoteEngine, ProviderNotConfigured) as error:
-        raise EngineNotAvailable(f"engine not available: '{step.engine}' {_reason(error)}") from None
+        raise engine_not_available(step.engine, error) from None
     # numpy and soundfile only from here: the handler still imports in the light zip
     from voiceclone.engines.remote.step import RemoteSynthPayload, synthesize_to_s3
 
@@ -34,21 +35,8 @@ def lambda_handler(event, context):
     try:
         result = synthesize_to_s3(step.engine, payload, client, blobs.s3_client(), settings.outputs_bucket)
     except ProviderError as error:
-        raise _workflow_error(error) from None
+        raise workflow_error(error) from None
     except ValueError as error:  # e.g. an ElevenLabs voice without its ElevenLabs voice id
         raise JobNotRunnable(str(error)) from None
     return result.model_dump()
 
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, ProviderNotConfigured):
-        return "has no API key configured"
-    return "is not a remote engine"
-
-
-def _workflow_error(error: ProviderError) -> Exception:
-    if error.auth_refused:
-        return EngineNotAvailable(f"engine not available: {error.provider} refused the platform's API key (HTTP {error.status}: {error.message})")
-    if error.retryable or isinstance(error, ProviderAudioInvalid):
-        return error
-    return JobNotRunnable(f"{error.provider} refused the request: {error}")

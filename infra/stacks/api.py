@@ -15,6 +15,7 @@ from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from functions.api import routes
@@ -88,6 +89,7 @@ class ApiStack(Stack):
         self._config = config
         self._storage = storage
         self._workflows = workflows
+        self._provider_keys: secretsmanager.ISecret | None = None
         removal = config.removal_policy
         mongo_secret = mongo_uri_secret(self, config)
         environment = settings_environment(
@@ -213,6 +215,8 @@ class ApiStack(Stack):
 
     def grant_training(self, handler: lambda_.Function) -> None:
         self._grant_workflow("Training", handler)
+        # Training with a remote clone step (ElevenLabs) is refused where its key is not configured.
+        self._grant_provider_keys(handler)
 
     def grant_tts(self, handler: lambda_.Function) -> None:
         self._grant_workflow("Tts", handler)
@@ -224,9 +228,13 @@ class ApiStack(Stack):
         grants.grant_objects(self._storage.models, handler.role, "voices/", *grants.READ, *grants.DELETE)
         grants.grant_listing(self._storage.models, handler.role, "voices/")
         # Deleting a voice cloned at ElevenLabs deletes it there too: the provider-keys secret.
-        provider_keys = provider_keys_secret(self, self._config)
-        provider_keys.grant_read(handler)
-        handler.add_environment("VOICECLONE_PROVIDER_KEYS_SECRET_ARN", provider_keys.secret_arn)
+        self._grant_provider_keys(handler)
+
+    def _grant_provider_keys(self, handler: lambda_.Function) -> None:
+        if self._provider_keys is None:  # one imported secret per stack (a construct id)
+            self._provider_keys = provider_keys_secret(self, self._config)
+        self._provider_keys.grant_read(handler)
+        handler.add_environment("VOICECLONE_PROVIDER_KEYS_SECRET_ARN", self._provider_keys.secret_arn)
 
     def _grant_workflow(self, name: str, handler: lambda_.Function) -> None:
         machine = self._workflows.training_state_machine if name == "Training" else self._workflows.tts_state_machine

@@ -102,6 +102,11 @@ class WorkflowsStack(Stack):
                     timeout=Duration.minutes(5), memory_size=1024, provider_keys_secret_arn=provider_keys.secret_arn)
         self._objects(remote, storage.outputs, "tts/", grants.WRITE)
         provider_keys.grant_read(remote)
+        # Training's RemoteClone: uploads the enhanced clips to ElevenLabs (light zip: no audio decoding).
+        clone = fn("remote_clone", code, "Clones a training's voice at a remote speech API from its enhanced clips.",
+                   timeout=Duration.minutes(5), provider_keys_secret_arn=provider_keys.secret_arn)
+        self._objects(clone, storage.samples, "prepared/", grants.READ)
+        provider_keys.grant_read(clone)
         cleanup = fn("cleanup", code, "Marks records whose objects expired or were deleted.", timeout=Duration.minutes(1),
                      events="S3 removal and expiry events")
 

@@ -172,8 +172,10 @@ def test_each_handler_gets_only_its_own_permissions(
     if area == "docs":
         assert not secrets, "the docs serve a static spec: no database"
     else:
-        # voices also reads the provider keys: deleting a voice cloned at ElevenLabs deletes it there too.
-        allowed = (":secret:voiceclone/mongodb-uri-", *((":secret:voiceclone/provider-api-keys-",) if area == "voices" else ()))
+        # voices also reads the provider keys (deleting a voice cloned at ElevenLabs deletes it there too), and
+        # training (it refuses a remote clone where the engine's key is not configured).
+        keys = area in ("voices", "training")
+        allowed = (":secret:voiceclone/mongodb-uri-", *((":secret:voiceclone/provider-api-keys-",) if keys else ()))
         assert any(":secret:voiceclone/mongodb-uri-" in resource for resource in secrets)
         assert all(any(name in resource for name in allowed) for resource in secrets), secrets
     unscoped = {action for action, resource in grants if resource == "*"}

@@ -178,7 +178,7 @@ def _platform_key(platform: Synthesized) -> tuple[str, dict]:
 def test_every_log_group_and_the_alarm_topic_use_the_platform_key(platform: Synthesized) -> None:
     key_id, _ = _platform_key(platform)
     log_groups = platform.all_resources("AWS::Logs::LogGroup")
-    assert len(log_groups) == 23
+    assert len(log_groups) == 24
     for key, log_group in log_groups.items():
         assert f"FnGetAtt{key_id}Arn" in flatten(log_group["Properties"]["KmsKeyId"]), key
     (topic,) = platform.resources("monitoring", "AWS::SNS::Topic").values()

@@ -57,7 +57,7 @@ def test_definitions_come_from_voiceclone_workflows_with_every_placeholder_fille
 @pytest.mark.parametrize(
     ("name", "gpu_state", "queue", "functions"),
     [
-        ("Training", "Train", "TrainQueue", {"MarkProcessing", "EnhanceSample", "RegisterVoice", "FailJob"}),
+        ("Training", "Train", "TrainQueue", {"MarkProcessing", "EnhanceSample", "RemoteClone", "RegisterVoice", "FailJob"}),
         ("Tts", "Synthesize", "SynthQueue", {"MarkProcessing", "RemoteSynthesize", "FinalizeTts", "FailJob"}),
     ],
 )

@@ -32,7 +32,7 @@ def _substitutions() -> dict[str, str]:
 def test_placeholders_are_exactly_the_known_functions_and_queues():
     assert d.placeholders(DEFINITIONS["training"]) == {
         d.MARK_PROCESSING_FUNCTION, d.ENHANCE_SAMPLE_FUNCTION, d.REGISTER_VOICE_FUNCTION,
-        d.FAIL_JOB_FUNCTION, d.TRAIN_QUEUE_URL,
+        d.REMOTE_CLONE_FUNCTION, d.FAIL_JOB_FUNCTION, d.TRAIN_QUEUE_URL,
     }
     assert d.placeholders(DEFINITIONS["tts"]) == {
         d.MARK_PROCESSING_FUNCTION, d.FINALIZE_TTS_FUNCTION, d.REMOTE_SYNTHESIZE_FUNCTION,

@@ -190,12 +190,13 @@ REGISTRY: dict[ModelType, EngineSpec] = {spec.model_type: spec for spec in (
         voice_settings=("stability", "similarity_boost", "style", "speed"),
         licence=Licence(name="ElevenLabs Terms of Service", url="https://elevenlabs.io/terms-of-use",
                         commercial_use=True),
-        recommended_speech_s=60.0,  # training_step REMOTE_CLONE once the remote-clone path is tested end to end
+        recommended_speech_s=60.0, training_step=TrainingStep.REMOTE_CLONE,
         price=Price(usd_per_1k_characters=0.10, basis="list price, eleven_multilingual_v2, API usage",
                     source="https://elevenlabs.io/pricing/api", as_of="2026-12-02", verify=True),
         realtime_factor=0.2,
         notes="Voices are the users' own clones (add voice from the enhanced samples); the platform's catalogue "
-              "holds none of ElevenLabs' library voices. Training refuses it until its remote clone step is enabled.",
+              "holds none of ElevenLabs' library voices. Training clones at ElevenLabs (the RemoteClone step) "
+              "where the platform has an ElevenLabs key.",
     ),
     EngineSpec(
         model_type=ModelType.OPENAI, display_name="OpenAI TTS (preset voices)", provider="OpenAI",

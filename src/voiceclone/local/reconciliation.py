@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from voiceclone.config import Settings
+from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
 from voiceclone.domain.samples import SampleStatus
 from voiceclone.store import Store
 from voiceclone.store.reconciliation import SAMPLE_FILE_MISSING, VOICE_FILES_MISSING, ReconciliationQueries
@@ -83,7 +84,8 @@ def reconcile(
 
 def _voices(queries: ReconciliationQueries, model_keys: set[str], report: ReconciliationReport) -> None:
     for voice in queries.ready_voice_artifacts():
-        missing = sorted(key for key in voice.artifact_keys.values() if key not in model_keys)
+        missing = sorted(key for name, key in voice.artifact_keys.items()  # a provider's voice id is no object
+                         if name != PROVIDER_VOICE_ARTIFACT and key not in model_keys)
         if missing and queries.fail_ready_voice(voice.voice_id, VOICE_FILES_MISSING):
             logger.warning("voice %s: artifacts missing (%s); marked failed", voice.voice_id, ", ".join(missing))
             report.failed_voices.append(voice.voice_id)

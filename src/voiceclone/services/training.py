@@ -37,6 +37,7 @@ from voiceclone.services.views import (
     page_of,
 )
 from voiceclone.store import Store
+from voiceclone.workflows.remote_voices import remote_clone_unavailable
 
 MAX_SAMPLES = 100
 
@@ -84,7 +85,15 @@ def _usable_samples(
     return [found[sample_id] for sample_id in sample_ids]
 
 
+def _check_engine_here(settings: Settings, model_type: ModelType) -> None:
+    """A model type cloned at a remote engine trains only where the platform has that engine's key."""
+    refused = remote_clone_unavailable(settings, model_type)
+    if refused:
+        raise InvalidInput(refused)
+
+
 def start_training(store: Store, settings: Settings, user_id: str, request: StartTrainingRequest) -> TrainingJobView:
+    _check_engine_here(settings, request.training_config.model_type)
     limits = quotas.limits_of(store, user_id, settings.default_plan)
     samples = _usable_samples(store, settings, user_id, request.sample_ids, request.training_config)
     language = infer_language(samples, request.language)
@@ -158,6 +167,7 @@ def suitable_samples(
     refused = untrainable_reason(model_type)
     if refused:
         raise InvalidInput(refused)
+    _check_engine_here(settings, model_type)
     asr = bool(settings.asr_model)
     samples = [s for s in store.samples.list_ready(user_id) if not training_problems(s, model_type, target, asr)]
     return SuitableSamples(

@@ -7,8 +7,8 @@ and for local runs (`render(...)` then moto's interpreter). Resource ARNs and qu
 Contracts (README.md, "Workflows", has the whole picture):
 - Execution input: `{"job_id": ..., "user_id": ...}` (other fields are ignored); name = job id.
 - Every Lambda gets `{"kind": "training"|"tts", "job_id", "user_id", ...}`.
-- mark-processing returns for training `{"voice_id", "model_type", "config", "language",
-  "samples": [{"sample_id", "key", "transcript", "language"}]}` and for TTS
+- mark-processing returns for training `{"route": "gpu"|"remote", "voice_id", "voice_name", "model_type",
+  "config", "language", "samples": [{"sample_id", "key", "transcript", "language"}]}` and for TTS
   `{"route": "gpu"|"remote", "engine", "payload": <SynthPayload fields>}`.
 - enhance-sample (one Map item) gets `{"job_id", "user_id", "sample": <one of samples>}` and returns
   `{"sample_id", "clips": [{"key", "duration_s", "transcript", "language"}]}`.
@@ -35,6 +35,7 @@ ENHANCE_SAMPLE_FUNCTION = "EnhanceSampleFunctionArn"
 REGISTER_VOICE_FUNCTION = "RegisterVoiceFunctionArn"
 FINALIZE_TTS_FUNCTION = "FinalizeTtsFunctionArn"
 REMOTE_SYNTHESIZE_FUNCTION = "RemoteSynthesizeFunctionArn"
+REMOTE_CLONE_FUNCTION = "RemoteCloneFunctionArn"
 FAIL_JOB_FUNCTION = "FailJobFunctionArn"
 TRAIN_QUEUE_URL = "TrainQueueUrl"
 SYNTH_QUEUE_URL = "SynthQueueUrl"
@@ -73,6 +74,7 @@ LAMBDA_HANDLERS = {
     REGISTER_VOICE_FUNCTION: "functions.orchestration.register_voice",
     FINALIZE_TTS_FUNCTION: "functions.orchestration.finalize_tts",
     REMOTE_SYNTHESIZE_FUNCTION: "functions.orchestration.remote_synthesize",
+    REMOTE_CLONE_FUNCTION: "functions.orchestration.remote_clone",
     FAIL_JOB_FUNCTION: "functions.orchestration.fail_job",
 }
 QUEUES = {TRAIN_QUEUE_URL: "train", SYNTH_QUEUE_URL: "synth"}
@@ -174,11 +176,12 @@ def training_definition(
     timeout_s: int = TRAIN_TIMEOUT_S,
     max_concurrency: int = ENHANCE_MAX_CONCURRENCY,
 ) -> Definition:
-    """mark processing -> Map(enhance-sample) -> Train (GPU queue) -> register-voice; errors -> fail-job."""
+    """mark processing -> Map(enhance-sample) -> Choice(where the model type runs) -> Train (GPU queue) |
+    remote-clone -> register-voice; errors -> fail-job."""
     enhance = _lambda_task(ENHANCE_SAMPLE_FUNCTION, None, None, "$")
     del enhance["Catch"]  # an item's error fails the Map, whose Catch hands it to fail-job
     return {
-        "Comment": "voiceclone training: samples -> enhanced clips -> GPU training -> voice",
+        "Comment": "voiceclone training: samples -> enhanced clips -> GPU training or a remote clone -> voice",
         "StartAt": "MarkProcessing",
         "States": {
             "MarkProcessing": _lambda_task(
@@ -200,8 +203,28 @@ def training_definition(
                 },
                 "ResultPath": "$.prepared",
                 "Catch": _CATCH_ALL,
-                "Next": "Train",
+                "Next": "ChooseTrainingStep",
             },
+            "ChooseTrainingStep": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.job.route", "StringEquals": "remote", "Next": "RemoteClone"}],
+                "Default": "Train",
+            },
+            "RemoteClone": _lambda_task(
+                REMOTE_CLONE_FUNCTION,
+                _job_payload(
+                    "training",
+                    **{
+                        "voice_id.$": "$.job.voice_id",
+                        "voice_name.$": "$.job.voice_name",
+                        "model_type.$": "$.job.model_type",
+                        "language.$": "$.job.language",
+                        "clips.$": "$.prepared[*].clips[*]",
+                    },
+                ),
+                "RegisterVoice",
+                "$.result",
+            ),
             "Train": _gpu_task(
                 TRAIN_QUEUE_URL,
                 "train",

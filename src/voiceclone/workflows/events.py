@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from voiceclone.workers.messages import SynthResult, TrainResult
+from voiceclone.workers.messages import SynthResult, TrainClip, TrainResult
 
 JobKind = Literal["training", "tts"]
 
@@ -48,3 +48,14 @@ class RemoteSynthesizeEvent(StepEvent):
     kind: Literal["tts"] = "tts"
     engine: str
     payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class RemoteCloneEvent(StepEvent):
+    """The training's voice, cloned at its remote engine from the enhanced clips (the RemoteClone state)."""
+
+    kind: Literal["training"] = "training"
+    voice_id: str = Field(min_length=1)
+    voice_name: str = Field(min_length=1)
+    model_type: str
+    language: str = "en"
+    clips: list[TrainClip] = Field(min_length=1)

@@ -51,7 +51,9 @@ def start_training(store: Store, settings: Settings, user_id: str, job_id: str) 
     if missing:
         raise JobNotRunnable(f"samples deleted before training started: {', '.join(missing)}")
     return {
+        "route": "remote" if REGISTRY[job.config.model_type].remote else "gpu",  # training's Choice
         "voice_id": job.voice_id,
+        "voice_name": job.voice_name,
         "model_type": str(job.config.model_type),
         "config": _fine_tune_config(job, settings).model_dump(mode="json"),
         "language": job.language,

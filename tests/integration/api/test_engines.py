@@ -80,7 +80,7 @@ def test_generate_checks_the_engines_character_limit(api, store, state_machines)
 
 
 @pytest.mark.parametrize(("model_type", "why"), [("bark", "cannot clone a voice"), ("openai", "cannot clone a voice"),
-                                                 ("elevenlabs", "does not run it yet")])
+                                                 ("elevenlabs", "no API key configured"), ("yourtts", "does not run it yet")])
 def test_training_refuses_model_types_without_a_training_step(api, store, state_machines, model_type, why):
     sample = make_ready_sample(store, USER, duration_s=30.0)
     body = {"voice_name": "V", "sample_ids": [sample], "training_config": {"model_type": model_type}}

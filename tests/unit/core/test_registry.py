@@ -32,6 +32,7 @@ from voiceclone.domain.registry import (
     REGISTRY,
     ModelType,
     RunsOn,
+    TrainingStep,
     trainable_model_types,
 )
 from voiceclone.domain.timeutil import utcnow
@@ -104,7 +105,8 @@ def test_capabilities_are_consistent():
             assert spec.can_clone
     assert not REGISTRY[ModelType.BARK].can_clone and REGISTRY[ModelType.BARK].preset_voices
     assert REGISTRY[ModelType.ELEVENLABS].instant_clone
-    assert set(trainable_model_types()) == {ModelType.XTTS_V2, ModelType.XTTS_V2_INSTANT}
+    assert set(trainable_model_types()) == {ModelType.XTTS_V2, ModelType.XTTS_V2_INSTANT, ModelType.ELEVENLABS}
+    assert REGISTRY[ModelType.ELEVENLABS].training_step == TrainingStep.REMOTE_CLONE
 
 
 @pytest.mark.parametrize("model_type", ["bark", "openai", "azure"])
@@ -113,7 +115,7 @@ def test_training_refuses_engines_that_cannot_clone(model_type):
         TrainingConfig.model_validate({"model_type": model_type})
 
 
-@pytest.mark.parametrize("model_type", ["yourtts", "elevenlabs"])
+@pytest.mark.parametrize("model_type", ["yourtts"])
 def test_training_refuses_cloning_engines_it_does_not_run_yet(model_type):
     with pytest.raises(ValidationError, match="training on this platform does not run it yet"):
         TrainingConfig.model_validate({"model_type": model_type})
