@@ -14,6 +14,7 @@ from voiceclone.domain.errors import UserFacingError
 from voiceclone.domain.jobs import JobCancelled
 
 # The domain's definitions, one each: model types, fine-tune settings, output formats, voice settings.
+from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
 from voiceclone.domain.training import FineTuneConfig, ModelType
 from voiceclone.domain.tts import OutputFormat, VoiceSettings
 from voiceclone.engines.base import BadInput, EngineError, ModelUnavailable
@@ -56,16 +57,36 @@ class TrainPayload(_Message):
     clips: list[TrainClip] = Field(min_length=1)
 
 
-class SynthPayload(_Message):
+class _Speech(_Message):
+    """What to speak and where the file goes: the fields every TTS step payload has."""
+
     voice_id: str = Field(min_length=1)
-    model_type: ModelType = ModelType.XTTS_V2_INSTANT
-    # Artifact name -> key in the models bucket, as TrainResult.artifact_keys returned them.
-    voice_artifact_keys: dict[str, str] = Field(min_length=1)
     text: str = Field(min_length=1)
     language: str = "en"
     voice_settings: VoiceSettings = VoiceSettings()
     output_format: OutputFormat = OutputFormat.MP3
     output_key: str = Field(min_length=1, description="key in the outputs bucket: tts/{user_id}/{job_id}.{ext}")
+
+
+class SynthPayload(_Speech):
+    """A GPU synthesis: the payload of the SynthMessage."""
+
+    model_type: ModelType = ModelType.XTTS_V2_INSTANT
+    # Artifact name -> key in the models bucket, as TrainResult.artifact_keys returned them.
+    voice_artifact_keys: dict[str, str] = Field(min_length=1)
+
+
+class RemoteSynthPayload(_Speech):
+    """A remote engine's synthesis (the remote-synthesize step): the provider's voice instead of weights."""
+
+    model_type: str = ""  # a remote voice record keeps its engine's name
+    voice_artifact_keys: dict[str, str] = Field(default_factory=dict)
+    provider_voice_id: str | None = None  # else voice_artifact_keys["provider_voice_id"]
+    provider_model: str | None = None
+    instructions: str | None = None
+
+    def provider_voice(self) -> str | None:
+        return self.provider_voice_id or self.voice_artifact_keys.get(PROVIDER_VOICE_ARTIFACT)
 
 
 class TrainMessage(_Message):

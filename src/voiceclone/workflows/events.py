@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from voiceclone.workers.messages import SynthResult, TrainClip, TrainResult
+from voiceclone.workers.messages import RemoteSynthPayload, SynthPayload, SynthResult, TrainClip, TrainResult
 
 JobKind = Literal["training", "tts"]
 
@@ -42,6 +42,17 @@ class RegisterVoiceEvent(StepEvent):
 class FinalizeTtsEvent(StepEvent):
     kind: Literal["tts"] = "tts"
     result: SynthResult
+
+
+class TtsPlan(BaseModel):
+    """mark-processing's answer for a TTS job, at `$.job`: ChooseEngine reads `route`, Synthesize sends
+    `payload` as the SynthMessage's, remote-synthesize gets `engine` and `payload`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    route: Literal["gpu", "remote"]
+    engine: str
+    payload: SynthPayload | RemoteSynthPayload
 
 
 class RemoteSynthesizeEvent(StepEvent):

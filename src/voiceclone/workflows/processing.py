@@ -7,6 +7,7 @@ synthesis payload and the engine route.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from voiceclone import blobs
@@ -16,12 +17,14 @@ from voiceclone.domain.errors import InvalidTransition
 from voiceclone.domain.jobs import JobCancelled, JobStatus
 from voiceclone.domain.pricing import spec_for
 from voiceclone.domain.registry import REGISTRY
-from voiceclone.domain.training import FineTuneConfig, FineTuneSettings, TrainingJob
+from voiceclone.domain.training import FineTuneConfig, FineTuneSettings, ModelType, TrainingJob
 from voiceclone.domain.tts import TtsJob
 from voiceclone.domain.voices import VoiceStatus
 from voiceclone.store import Store
 from voiceclone.store.jobs import JobRepository
+from voiceclone.workers.messages import RemoteSynthPayload, SynthPayload
 from voiceclone.workflows.errors import JobNotRunnable
+from voiceclone.workflows.events import TtsPlan
 
 STAGE_PREPARING = "preparing samples"
 STAGE_QUEUED = "queued for synthesis"
@@ -75,23 +78,30 @@ def _fine_tune_config(job: TrainingJob, settings: Settings) -> FineTuneConfig:
     return FineTuneConfig(**knobs, checkpoint_every_steps=settings.training_checkpoint_every_steps)
 
 
-def _catalogue_voice(store: Store, job: TtsJob) -> dict[str, Any] | None:
-    """The payload's voice fields for a catalogue voice (openai:alloy, bark:v2/en_speaker_6); None otherwise."""
+@dataclass(frozen=True)
+class _Speaker:
+    """The voice a TTS job speaks with, as its step payload names it."""
+
+    voice_id: str
+    model_type: str
+    artifact_keys: dict[str, str]  # a self-hosted voice's (or preset's) files in the models bucket
+    provider_voice_id: str | None = None  # a remote engine speaks the provider's voice id
+
+
+def _catalogue_voice(store: Store, job: TtsJob) -> _Speaker | None:
+    """A catalogue voice (openai:alloy, bark:v2/en_speaker_6); None for any other voice id."""
     parsed = parse_catalogue_voice_id(job.voice_model_id)
     if parsed is None:
         return None
     model_type, provider_voice_id = parsed
     for entry in catalogue_of(REGISTRY[model_type], store.engine_status.snapshot()):
         if entry.provider_voice_id == provider_voice_id:
-            speaker = {"voice_id": job.voice_model_id, "model_type": str(model_type),
-                       "voice_artifact_keys": entry.artifact_keys}  # a self-hosted preset: its files in the models bucket
-            if REGISTRY[model_type].remote:  # a remote engine speaks the provider's voice id
-                speaker["provider_voice_id"] = provider_voice_id
-            return speaker
+            remote = REGISTRY[model_type].remote
+            return _Speaker(job.voice_model_id, str(model_type), entry.artifact_keys, provider_voice_id if remote else None)
     raise JobNotRunnable(f"voice '{job.voice_model_id}' is no longer in {model_type}'s catalogue")
 
 
-def _user_voice(store: Store, user_id: str, job: TtsJob) -> dict[str, Any]:
+def _user_voice(store: Store, user_id: str, job: TtsJob) -> _Speaker:
     voice = store.voices.find_visible(user_id, job.voice_model_id)
     if voice is None:
         raise JobNotRunnable(
@@ -99,25 +109,28 @@ def _user_voice(store: Store, user_id: str, job: TtsJob) -> dict[str, Any]:
         )
     if voice.status != VoiceStatus.READY:
         raise JobNotRunnable(f"voice '{job.voice_model_id}' is {voice.status}; it cannot speak")
-    return {"voice_id": voice.voice_id, "model_type": str(voice.model_type), "voice_artifact_keys": voice.artifact_keys}
+    return _Speaker(voice.voice_id, str(voice.model_type), voice.artifact_keys)
 
 
 def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
     job: TtsJob = _start(store.tts, user_id, job_id, STAGE_QUEUED)
     speaker = _catalogue_voice(store, job) or _user_voice(store, user_id, job)
-    remote = spec_for(job.engine).remote
-    return {
-        "route": "remote" if remote else "gpu",
-        "engine": job.engine,
-        "payload": {
-            **speaker,
-            "text": job.text,
-            "language": job.language,
-            "voice_settings": job.voice_settings.model_dump(),
-            "output_format": str(job.output_format),
-            "output_key": blobs.tts_output_key(user_id, job_id, str(job.output_format)),
-        },
-    }
+    output_key = blobs.tts_output_key(user_id, job_id, str(job.output_format))
+    payload: SynthPayload | RemoteSynthPayload
+    if spec_for(job.engine).remote:
+        payload = RemoteSynthPayload(
+            voice_id=speaker.voice_id, model_type=speaker.model_type, voice_artifact_keys=speaker.artifact_keys,
+            provider_voice_id=speaker.provider_voice_id, text=job.text, language=job.language,
+            voice_settings=job.voice_settings, output_format=job.output_format, output_key=output_key,
+        )
+    else:
+        payload = SynthPayload(
+            voice_id=speaker.voice_id, model_type=ModelType(speaker.model_type), voice_artifact_keys=speaker.artifact_keys,
+            text=job.text, language=job.language, voice_settings=job.voice_settings,
+            output_format=job.output_format, output_key=output_key,
+        )
+    plan = TtsPlan(route="remote" if isinstance(payload, RemoteSynthPayload) else "gpu", engine=job.engine, payload=payload)
+    return plan.model_dump(mode="json")
 
 
 def mark_processing(store: Store, settings: Settings, kind: str, user_id: str, job_id: str) -> dict[str, Any]:

@@ -6,36 +6,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
-from voiceclone.domain.tts import OUTPUT_CONTENT_TYPES, OutputFormat, VoiceSettings
+from voiceclone.domain.tts import OUTPUT_CONTENT_TYPES
 from voiceclone.engines.remote.output import render_speech
 from voiceclone.engines.remote.speech import RemoteClient, RemoteSpeechRequest, fetch_speech
-from voiceclone.workers.messages import SynthResult
+from voiceclone.workers.messages import RemoteSynthPayload, SynthResult
 
 REMOTE_NO_REFERENCE = "a remote engine's voice has no reference embedding here: speaker similarity not measured"
-
-
-class RemoteSynthPayload(BaseModel):
-    """mark-processing's TTS payload (the GPU SynthPayload's fields) plus what a remote engine reads."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    voice_id: str = Field(min_length=1)
-    model_type: str = ""
-    voice_artifact_keys: dict[str, str] = Field(default_factory=dict)
-    text: str = Field(min_length=1)
-    language: str = "en"
-    voice_settings: VoiceSettings = VoiceSettings()
-    output_format: OutputFormat = OutputFormat.MP3
-    output_key: str = Field(min_length=1)
-    provider_voice_id: str | None = None  # else voice_artifact_keys["provider_voice_id"]
-    provider_model: str | None = None
-    instructions: str | None = None
-
-    def provider_voice(self) -> str | None:
-        return self.provider_voice_id or self.voice_artifact_keys.get(PROVIDER_VOICE_ARTIFACT)
 
 
 def synthesize_to_s3(engine: str, payload: RemoteSynthPayload, client: RemoteClient, s3: Any, bucket: str) -> SynthResult:
