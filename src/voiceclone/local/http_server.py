@@ -102,6 +102,10 @@ class GatewayProtocol(H11Protocol):
     # -- connection events -------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # uvicorn writes a response's head and body apart; with Nagle on, the body waits for the client's
+        # delayed ACK (40 ms). asyncio sets TCP_NODELAY only on sockets made with proto=IPPROTO_TCP.
+        if (sock := transport.get_extra_info("socket")) is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if len(self.connections) > self.limits.max_connections:
             self.refuse(error_response(
                 503, "server_busy", f"The gateway already holds {self.limits.max_connections} connections; retry."))
