@@ -88,14 +88,22 @@ class SessionMeter:
         missing = self.used + characters - self.reserved
         if missing > 0:
             remaining = self._check_month_left(missing)
-            size = max(missing, min(block or missing, remaining))
-            # Not the job id itself: a cancel through the API (or the sweeper) refunds `job.characters` under
-            # the job id, which would drop that charge's record and leave the unspoken rest unrefundable.
-            charge_id = f"{self.job_id}.{len(self._blocks) + 1}"
-            self.store.users.charge_characters(self.user_id, charge_id, size, self.limits.monthly_characters, self.month)
-            self._blocks.append(_Block(charge_id, size))
-            self.reserved += size
+            self._charge(max(missing, min(block or missing, remaining)))
         self.used += characters
+
+    def _charge(self, size: int) -> None:
+        # Not the job id itself: a cancel through the API (or the sweeper) refunds `job.characters` under
+        # the job id, which would drop that charge's record and leave the unspoken rest unrefundable.
+        charge_id = f"{self.job_id}.{len(self._blocks) + 1}"
+        self.store.users.charge_characters(self.user_id, charge_id, size, self.limits.monthly_characters, self.month)
+        self._blocks.append(_Block(charge_id, size))
+        self.reserved += size
+
+    def reserve_ahead(self, block: int) -> None:
+        """A first block reserved before any text arrives, so the first sentence waits for no database."""
+        if self.reserved == 0:
+            remaining = self._check_month_left(1)
+            self._charge(min(block, remaining))
 
     def mark_spoken(self, text: str) -> None:
         """A segment was spoken to its end: its characters stay charged."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
@@ -134,7 +135,10 @@ def speech_endpoint(context: RealtimeContext):
         headers = {"X-Voiceclone-Job-Id": prepared.meter.job_id}
         if speech.instructions:
             headers["X-Voiceclone-Instructions"] = "ignored: no engine served here takes instructions"
-        return StreamingResponse(_audio(prepared, text), media_type=prepared.content_type, headers=headers)
+        body = _audio(prepared, text)
+        # A client gone before the body starts never runs its `finally`: the record and slot are settled then.
+        weakref.finalize(body, _settle_unstarted, prepared)
+        return StreamingResponse(body, media_type=prepared.content_type, headers=headers)
 
     return endpoint
 
@@ -198,6 +202,7 @@ def _voice_id(context: RealtimeContext, user_id: str, voice: str | dict[str, Any
 
 async def _audio(prepared: PreparedStream, text: str) -> AsyncIterator[bytes]:
     """The body: encoded audio as each piece is made; a client that leaves stops the synthesis."""
+    prepared.started.set()
     buffer = TextBuffer(prepared.context.limits.segment_characters)
     producer = SpeechProducer(
         prepared.speaker, prepared.language, prepared.meter.voice_settings, prepared.encoder, asyncio.get_running_loop(),
@@ -232,3 +237,11 @@ def _settle(producer: SpeechProducer, prepared: PreparedStream, status: JobStatu
         prepared.release(status, message)
 
     threading.Thread(target=settle, name="realtime-settle", daemon=True).start()
+
+
+def _settle_unstarted(prepared: PreparedStream) -> None:
+    if prepared.started.is_set():  # the body's own `finally` settles it
+        return
+    threading.Thread(target=prepared.release, args=(JobStatus.CANCELLED, "the client left before the audio started"),
+                     name="realtime-settle", daemon=True).start()
+

@@ -8,7 +8,8 @@ taken is given back if a later step refuses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from voiceclone.domain.errors import InvalidInput
 from voiceclone.domain.jobs import JobStatus
@@ -20,6 +21,8 @@ from voiceclone.realtime.context import RealtimeContext
 from voiceclone.realtime.encoders import CONTENT_TYPES, StreamEncoder, StreamFormat, stream_encoder
 from voiceclone.realtime.metering import SessionMeter
 from voiceclone.services import quotas
+
+_RELEASING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,15 @@ class PreparedStream:
     limits: PlanLimits
     meter: SessionMeter
 
+    started: threading.Event = field(default_factory=threading.Event)  # audio began to flow
+    _released: threading.Event = field(default_factory=threading.Event)
+
     def release(self, status: JobStatus, message: str | None = None) -> None:
-        """Ends the record (refunding what was not spoken) and frees the synthesis slot; blocking."""
+        """Ends the record (refunding what was not spoken) and frees the synthesis slot, once; blocking."""
+        with _RELEASING:
+            if self._released.is_set():
+                return
+            self._released.set()
         try:
             self.meter.close(status, message)
         finally:

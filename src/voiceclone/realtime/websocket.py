@@ -68,6 +68,7 @@ class StreamSession:
         request = StreamRequest(start.voice_model_id, start.language, start.voice_settings, start.output_format, start.sample_rate)
         self.prepared = await asyncio.to_thread(prepare_stream, self.context, principal, request)
         prepared = self.prepared
+        await asyncio.to_thread(prepared.meter.reserve_ahead, prepared.limits.max_text_length)
         self.producer = SpeechProducer(
             prepared.speaker, prepared.language, start.voice_settings, prepared.encoder, asyncio.get_running_loop(),
             self.context.limits.queue_pieces, self._spoken,
