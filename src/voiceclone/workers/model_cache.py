@@ -60,6 +60,9 @@ def gauge_for_device(device: str) -> MemoryGauge:
     return cuda_allocated(device) if device.startswith("cuda") else parameter_bytes
 
 
+MIB = 1024 * 1024
+
+
 @dataclass
 class CacheStats:
     hits: int = 0
@@ -160,3 +163,8 @@ class ModelCache:
                 "unloads": s.unloads,
             },
         )
+
+
+def model_cache(budget_mb: int, device: str) -> ModelCache:
+    """A worker's engine-model LRU within `budget_mb` (VOICECLONE_WORKER_MODEL_CACHE_MB), measured as `device` allows."""
+    return ModelCache(budget_mb * MIB, gauge_for_device(device))

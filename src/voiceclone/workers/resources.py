@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
 
 from voiceclone import blobs
 from voiceclone.config import Settings, get_settings
-from voiceclone.domain.registry import XTTS_WEIGHTS_NAME
+from voiceclone.domain.registry import XTTS_WEIGHTS_NAME, ModelType
 from voiceclone.engines.base import ModelUnavailable
 from voiceclone.engines.registry import EngineOptions, EngineRegistry
 from voiceclone.observability import configure_worker_logging
@@ -73,15 +74,27 @@ def xtts_model_dir(settings: Settings, s3) -> Path:
     return target
 
 
-def engine_registry(settings: Settings, model_dir: Path) -> EngineRegistry:
-    return EngineRegistry(
-        EngineOptions(
-            xtts_model_dir=model_dir,
-            device=settings.worker_device or None,
-            max_new_tokens=settings.xtts_max_new_tokens,
-            asr_model=settings.asr_model or None,
-        )
+def engine_registry(settings: Settings, model_dir: Path, s3=None) -> EngineRegistry:
+    """The engines on XTTS's `model_dir`; with `s3` (the synth worker) also YourTTS and Bark where their
+    weights are in place, every engine's model loaded per job through one LRU within the memory budget."""
+    options = EngineOptions(
+        xtts_model_dir=model_dir,
+        device=settings.worker_device or None,
+        max_new_tokens=settings.xtts_max_new_tokens,
+        asr_model=settings.asr_model or None,
     )
+    if s3 is None:
+        return EngineRegistry(options)
+    from voiceclone.engines.selfhosted_factory import device_of, served_model_dir
+    from voiceclone.workers.model_cache import model_cache
+
+    options = replace(
+        options,
+        yourtts_model_dir=served_model_dir(settings.yourtts_model_dir, ModelType.YOURTTS, settings, s3),
+        bark_model_dir=served_model_dir(settings.bark_model_dir, ModelType.BARK, settings, s3),
+        bark_max_gen_duration_s=settings.bark_max_gen_duration_s,
+    )
+    return EngineRegistry(options, models=model_cache(settings.worker_model_cache_mb, device_of(settings)))
 
 
 def serve(build_worker: Callable[[Settings], Worker], service: str = "voiceclone-worker") -> int:

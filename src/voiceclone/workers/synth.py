@@ -105,7 +105,8 @@ def voice_failer(store: Store) -> Callable[[str], None]:
 
 def build_worker(settings: Settings) -> Worker:
     clients = resources.aws_clients()
-    registry = resources.engine_registry(settings, resources.xtts_model_dir(settings, clients["s3"]))
+    # XTTS, and YourTTS and Bark where their weights are in place, through the engine-model LRU
+    registry = resources.engine_registry(settings, resources.xtts_model_dir(settings, clients["s3"]), clients["s3"])
     cache = VoiceCache(settings.worker_voice_cache_mb * 1024 * 1024)
     return Worker(
         SynthHandler(settings, registry, clients["s3"], cache, voice_files_missing=voice_failer(Store.from_settings(settings))),

@@ -12,7 +12,7 @@ from voiceclone.engines.bark.engine import BarkEngine
 from voiceclone.engines.bark.tiny import tiny_bark_dir
 from voiceclone.engines.yourtts.engine import YourTtsEngine
 from voiceclone.engines.yourtts.tiny import tiny_yourtts_dir
-from voiceclone.workers.model_cache import ManagedModel, ModelCache, gauge_for_device, parameter_bytes
+from voiceclone.workers.model_cache import ManagedModel, ModelCache, gauge_for_device, model_cache, parameter_bytes
 
 
 def _yourtts() -> YourTtsEngine:
@@ -110,7 +110,7 @@ def test_a_worker_builds_the_engines_and_cache_from_its_settings(tmp_path):
         worker_device="cpu",
         worker_model_cache_mb=64,
     )
-    cache = selfhosted_factory.model_cache(settings)
+    cache = model_cache(settings.worker_model_cache_mb, selfhosted_factory.device_of(settings))
     assert cache.budget_bytes == 64 * 1024 * 1024 and cache.gauge is parameter_bytes
     bark = selfhosted_factory.bark_engine(settings, s3=None)
     yourtts = selfhosted_factory.yourtts_engine(settings, s3=None)
