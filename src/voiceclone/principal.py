@@ -11,20 +11,23 @@ handlers read it back with `Principal.from_context`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from voiceclone.domain.api_keys import (  # re-exported: the scopes and key facts callers use with a Principal
+    ALL_SCOPES,
+    API_KEY_PREFIX,
+    SCOPE_READ,
+    SCOPE_TRAINING,
+    SCOPE_TTS,
+    ApiKeyGrant,
+    hash_secret,
+    is_api_key,
+)
 from voiceclone.domain.errors import Forbidden
 
-SCOPE_TTS = "tts"
-SCOPE_TRAINING = "training"
-SCOPE_READ = "read"
-ALL_SCOPES: frozenset[str] = frozenset({SCOPE_TTS, SCOPE_TRAINING, SCOPE_READ})
-
-API_KEY_PREFIX = "vc_live_"
 GROUPS_CLAIM = "cognito:groups"  # as voiceclone.auth (not imported: it pulls in PyJWT)
 
 KEYS_PATH = "/api/keys"
@@ -119,31 +122,17 @@ def check_access(principal: Principal, method: str, path: str) -> None:
         raise InsufficientScope(f"this API key lacks the '{scope}' scope needed here (it has: {granted})")
 
 
-def hash_secret(secret: str) -> str:
-    """What is stored and looked up: the hex SHA-256 of the whole key (256 random bits: no salt needed)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def is_api_key(credential: str) -> bool:
-    return credential.startswith(API_KEY_PREFIX)
-
-
-@dataclass(frozen=True)
-class ApiKeyGrant:
-    """What a stored key grants (never the secret)."""
-
-    user_id: str
-    key_id: str
-    scopes: frozenset[str]
-    expires_at: datetime | None = None
-    revoked_at: datetime | None = None
-
-
 class ApiKeyLookup(Protocol):
     def find_grant(self, secret_hash: str) -> ApiKeyGrant | None: ...
 
     def touch(self, user_id: str, key_id: str, now: datetime, min_interval_s: float) -> None: ...
 
+
+__all__ = [
+    "ALL_SCOPES", "API_KEY_PREFIX", "SCOPE_READ", "SCOPE_TRAINING", "SCOPE_TTS", "ApiKeyGrant", "ApiKeyLookup",
+    "InsufficientScope", "Principal", "check_access", "hash_secret", "is_api_key", "principal_from_claims",
+    "refusal_context", "refusal_of", "required_scope",
+]
 
 _LAZY = {"Authenticator", "InvalidApiKey", "ApiKeyRevoked", "ApiKeyExpired"}
 

@@ -6,13 +6,19 @@ first characters (`prefix`) so a user can tell keys apart; the secret is shown o
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from voiceclone.domain.base import Record
-from voiceclone.principal import API_KEY_PREFIX, SCOPE_READ, SCOPE_TRAINING, SCOPE_TTS, ApiKeyGrant
 
+SCOPE_TTS = "tts"
+SCOPE_TRAINING = "training"
+SCOPE_READ = "read"
+ALL_SCOPES: frozenset[str] = frozenset({SCOPE_TTS, SCOPE_TRAINING, SCOPE_READ})
+API_KEY_PREFIX = "vc_live_"
 API_KEY_ID_PREFIX = "key"
 SHOWN_PREFIX_CHARS = len(API_KEY_PREFIX) + 6  # "vc_live_Ab3xYz"
 MAX_ACTIVE_KEYS = 25  # per user: enough for every service of a team, few enough to list on one page
@@ -22,6 +28,17 @@ class ApiKeyScope(StrEnum):
     TTS = SCOPE_TTS
     TRAINING = SCOPE_TRAINING
     READ = SCOPE_READ
+
+
+@dataclass(frozen=True)
+class ApiKeyGrant:
+    """What a stored key grants (never the secret)."""
+
+    user_id: str
+    key_id: str
+    scopes: frozenset[str]
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 class ApiKey(Record):
@@ -46,3 +63,11 @@ def new_secret() -> str:
 def shown_prefix(secret: str) -> str:
     return secret[:SHOWN_PREFIX_CHARS]
 
+
+def hash_secret(secret: str) -> str:
+    """What is stored and looked up: the hex SHA-256 of the whole key (256 random bits: no salt needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def is_api_key(credential: str) -> bool:
+    return credential.startswith(API_KEY_PREFIX)

@@ -11,13 +11,13 @@ from voiceclone.domain.api_keys import (
     MAX_ACTIVE_KEYS,
     ApiKey,
     ApiKeyScope,
+    hash_secret,
     new_secret,
     shown_prefix,
 )
 from voiceclone.domain.errors import LimitExceeded, NotFound
 from voiceclone.domain.ids import new_id
 from voiceclone.domain.timeutil import utcnow
-from voiceclone.principal import hash_secret
 from voiceclone.services.views import ApiKeyView, CreatedApiKey, Page, page_of
 from voiceclone.store import Store
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from voiceclone.domain.api_keys import ApiKey
+from voiceclone.domain.api_keys import ApiKey, ApiKeyGrant
 from voiceclone.domain.timeutil import utcnow
-from voiceclone.principal import ApiKeyGrant
 from voiceclone.store import indexes
 from voiceclone.store.base import Repository
 from voiceclone.store.pagination import Page, find_page
