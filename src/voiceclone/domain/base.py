@@ -10,7 +10,9 @@ from voiceclone.domain.timeutil import utcnow
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+    # Deferred: a request validates the one or two collections it reads; the others' validators are
+    # never built in that process (every API handler imports every repository through the Store).
+    model_config = ConfigDict(extra="ignore", validate_assignment=True, defer_build=True)
 
     user_id: str
     created_at: datetime = Field(default_factory=utcnow)

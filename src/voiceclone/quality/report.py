@@ -10,7 +10,8 @@ REPORT_FORMAT = 1
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Deferred: only the quality routes and the workers validate reports; other handlers only import them.
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class Dnsmos(_Loose):

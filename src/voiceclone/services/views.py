@@ -26,7 +26,14 @@ from voiceclone.quality.report import ResultQuality, VoiceQualityReport
 V = TypeVar("V", bound="ViewModel")
 
 
-class ViewModel(BaseModel):
+class View(BaseModel):
+    """Base of every view. One handler module serves a few routes, each answering a view or two: a view's
+    validator is built when a request first uses it, not when the module loads (the cold start)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ViewModel(View):
     model_config = ConfigDict(from_attributes=True)
 
     @classmethod
@@ -35,7 +42,7 @@ class ViewModel(BaseModel):
         return view.model_copy(update=extra) if extra else view
 
 
-class Page(BaseModel, Generic[V]):
+class Page(View, Generic[V]):
     items: list[V]
     next_cursor: str | None = Field(default=None, description="pass as ?cursor= for the next page; null on the last")
 
@@ -46,12 +53,12 @@ def page_of(view: type[V], page: Any) -> Page[V]:
     return model(items=[view.of(item) for item in page.items], next_cursor=page.next_cursor)
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(View):
     code: str = Field(examples=["validation_error"])
     message: str = Field(examples=["body.text: String should have at least 1 character"])
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(View):
     """Every error answer: a stable code and a readable message."""
 
     error: ErrorDetail
@@ -80,14 +87,14 @@ class SampleView(ViewModel):
     updated_at: datetime
 
 
-class UploadForm(BaseModel):
+class UploadForm(View):
     url: str = Field(description="POST a multipart form here: every field below, then the file as `file`")
     fields: dict[str, str]
     max_bytes: int
     expires_in: int = Field(description="seconds the form stays valid")
 
 
-class CreatedSample(BaseModel):
+class CreatedSample(View):
     sample: SampleView
     upload: UploadForm
 
@@ -115,14 +122,14 @@ class TrainingJobView(ViewModel):
     completed_at: datetime | None = None
 
 
-class SuitableSamples(BaseModel):
+class SuitableSamples(View):
     items: list[SampleView]
     total_duration_s: float
     model_type: str
     quality_target: str
 
 
-class SampleCheck(BaseModel):
+class SampleCheck(View):
     sample_id: str
     usable: bool
     reason: str | None = Field(description="the problems joined; null when usable")
@@ -131,7 +138,7 @@ class SampleCheck(BaseModel):
     quality_score: float | None
 
 
-class SamplesValidation(BaseModel):
+class SamplesValidation(View):
     valid: bool
     model_type: str
     quality_target: str
@@ -143,7 +150,7 @@ class SamplesValidation(BaseModel):
     warnings: list[str]
 
 
-class TrainingStats(BaseModel):
+class TrainingStats(View):
     scope: str
     jobs: dict[str, int]
     total: int
@@ -208,7 +215,7 @@ class TtsJobView(ViewModel):
     completed_at: datetime | None = None
 
 
-class TtsResult(BaseModel):
+class TtsResult(View):
     job_id: str
     status: JobStatus
     output_format: OutputFormat
@@ -237,7 +244,7 @@ class EngineView(EngineSpec):
     checked_at: datetime | None = None
 
 
-class AvailableVoice(BaseModel):
+class AvailableVoice(View):
     voice_id: str = Field(description="the voice_model_id /api/tts/generate takes (e.g. openai:alloy for a catalogue voice)")
     voice_model_id: str
     name: str
@@ -253,12 +260,12 @@ class AvailableVoice(BaseModel):
     usd_per_1k_characters: float
 
 
-class AvailableModels(BaseModel):
+class AvailableModels(View):
     voices: list[AvailableVoice]
     engines: list[EngineView]
 
 
-class ModelInfo(BaseModel):
+class ModelInfo(View):
     """An engine's (model_id = a model type) or a voice's full specification and price."""
 
     model_id: str
@@ -273,7 +280,7 @@ class ModelInfo(BaseModel):
 # --- account ---------------------------------------------------------------------------------------
 
 
-class UsageView(BaseModel):
+class UsageView(View):
     month: str
     characters: int
     characters_remaining: int
@@ -282,7 +289,7 @@ class UsageView(BaseModel):
     active_jobs: int
 
 
-class AccountView(BaseModel):
+class AccountView(View):
     user_id: str
     plan: str
     limits: PlanLimits
@@ -291,7 +298,7 @@ class AccountView(BaseModel):
     created_at: datetime
 
 
-class PlatformStats(BaseModel):
+class PlatformStats(View):
     users: int
     training_jobs: dict[str, int]
     tts_jobs: dict[str, int]
@@ -302,7 +309,7 @@ class PlatformStats(BaseModel):
 # --- quality ---------------------------------------------------------------------------------------
 
 
-class QualityHeadline(BaseModel):
+class QualityHeadline(View):
     """A voice's quality in a few figures (the voice listing shows these)."""
 
     evaluated: bool = Field(description="false: the voice was made before quality reports")
@@ -322,7 +329,7 @@ class QualityHeadline(BaseModel):
         return cls(evaluated=True, passed=report.get("passed"), quality_target=report.get("quality_target"), **headline)
 
 
-class VoiceQualityView(BaseModel):
+class VoiceQualityView(View):
     voice_id: str
     status: VoiceStatus
     evaluated: bool
@@ -331,7 +338,7 @@ class VoiceQualityView(BaseModel):
     training: dict[str, Any] = Field(default_factory=dict, description="the training's own figures (steps, loss...)")
 
 
-class SimilarityView(BaseModel):
+class SimilarityView(View):
     voice_id: str
     sample_id: str
     encoder: str
