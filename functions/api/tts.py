@@ -1,4 +1,4 @@
-"""TTS API: generate, job, cancel, result, download (302), jobs, available models, model info."""
+"""TTS API: generate, job, cancel, result, download (302), timestamps, subtitles, jobs, available models, model info."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from functions.api.common import current_user_id, errors, header, make_app, observed_handler, success
 from voiceclone.config import get_settings
 from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.timestamps import Timestamps
 from voiceclone.services import tts
 from voiceclone.services.idempotency import run_once
 from voiceclone.services.tts import GenerateRequest
@@ -91,6 +92,30 @@ def result(job_id: str) -> TtsResult:
 def download(job_id: str) -> Response[None]:
     url = tts.download_url(get_store(), get_settings(), current_user_id(router), job_id)
     return Response(status_code=302, headers={"Location": url})
+
+
+@router.get(
+    "/api/tts/job/<job_id>/timestamps",
+    tags=["tts"],
+    summary="When each sentence of a completed job's audio is spoken (the timestamps.json next to it)",
+    responses={**success(200, "OK", Timestamps), **errors(404, 409, 410)},
+)
+def timestamps(job_id: str) -> Timestamps:
+    return tts.timestamps(get_store(), get_settings(), current_user_id(router), job_id)
+
+
+@router.get(
+    "/api/tts/job/<job_id>/subtitles.vtt",
+    tags=["tts"],
+    summary="The completed job's sentences as WebVTT subtitles",
+    responses={
+        200: {"description": "WebVTT", "content": {"text/vtt": {"schema": {"type": "string"}}}},
+        **errors(404, 409, 410),
+    },
+)
+def subtitles(job_id: str) -> Response[str]:
+    body = tts.subtitles(get_store(), get_settings(), current_user_id(router), job_id)
+    return Response(status_code=200, content_type="text/vtt; charset=utf-8", body=body)
 
 
 @router.get(

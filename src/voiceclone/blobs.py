@@ -63,6 +63,15 @@ def tts_output_key(user_id: str, job_id: str, ext: str) -> str:
     return f"tts/{user_id}/{job_id}.{ext}"
 
 
+def tts_timestamps_key(user_id: str, job_id: str) -> str:
+    """The sentence times of a result, next to its audio."""
+    return f"tts/{user_id}/{job_id}.timestamps.json"
+
+
+def tts_subtitles_key(user_id: str, job_id: str) -> str:
+    return f"tts/{user_id}/{job_id}.vtt"
+
+
 def parse_tts_output_key(key: str) -> tuple[str, str]:
     """(user_id, job_id) of a TTS output key (URL-encoded or not)."""
     parts = unquote_plus(key).split("/")
@@ -116,6 +125,18 @@ def presign_download(
     return _presigning_client(settings).generate_presigned_url(
         "get_object", Params=params, ExpiresIn=expires_in or settings.download_url_expiry_s
     )
+
+
+def read_object(bucket: str, key: str) -> bytes | None:
+    """The object's bytes; None when it does not exist."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return bytes(s3_client().get_object(Bucket=bucket, Key=key)["Body"].read())
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
 
 
 def object_exists(bucket: str, key: str) -> bool:

@@ -92,6 +92,10 @@ class EngineSpec(BaseModel):
     training_step: TrainingStep | None = None  # where training makes its voices; None: training refuses it
     recommended_speech_s: float | None = None  # of samples to train with; less: a warning, not an error
     weights_name: str | None = None  # self-hosted: `voiceclone models fetch NAME`, models bucket base/NAME/
+    # A request's style_sample_id (another sample of the user) conditions prosody; the voice keeps its speaker.
+    style_reference: bool = False
+    # A request's style_instructions (free text: "whispered, excited") go to the engine.
+    style_instructions: bool = False
     notes: str = ""
 
     @property
@@ -139,6 +143,7 @@ _XTTS_COMMON = {
     "licence": _XTTS_LICENCE, "price": gpu_price(XTTS_RTF, _XTTS_PRICE_SOURCE), "realtime_factor": XTTS_RTF,
     "training_step": TrainingStep.GPU_TRAINER,
     "weights_name": XTTS_WEIGHTS_NAME,
+    "style_reference": True,  # the GPT conditioning latent from the style sample, the speaker embedding the voice's
 }
 
 REGISTRY: dict[ModelType, EngineSpec] = {spec.model_type: spec for spec in (
@@ -209,6 +214,7 @@ REGISTRY: dict[ModelType, EngineSpec] = {spec.model_type: spec for spec in (
         price=Price(usd_per_1k_characters=0.015, basis="list price, tts-1 ($15 per 1M characters)",
                     source="https://openai.com/api/pricing/", as_of="2026-12-02", verify=True),
         realtime_factor=0.2,
+        style_instructions=True,  # `instructions` of gpt-4o-mini-tts (tts-1 ignores them)
         notes="OpenAI requires telling listeners the voice is AI-generated.",
     ),
     EngineSpec(

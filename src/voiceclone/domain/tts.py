@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from voiceclone.domain.base import Record
 from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.long_form import LanguagePart
 
 
 class OutputFormat(StrEnum):
@@ -43,6 +44,11 @@ class TtsJob(Record):
     text: str
     characters: int
     language: str = "en"
+    language_detected: bool = False  # `language` found in the text (the request gave none)
+    language_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    language_parts: list[LanguagePart] = Field(default_factory=list)  # runs in other languages; empty: one
+    style_sample_id: str | None = None  # a sample of the same user whose prosody the voice takes on
+    style_instructions: str | None = None  # free-text style for engines that take instructions
     output_format: OutputFormat = OutputFormat.MP3
     voice_settings: VoiceSettings = Field(default_factory=VoiceSettings)
     status: JobStatus = JobStatus.PENDING

@@ -9,19 +9,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from voiceclone import blobs
 from voiceclone.config import Settings
 from voiceclone.domain.availability import NO_WEIGHTS
-from voiceclone.domain.errors import Conflict, EngineUnavailable, Gone, InvalidInput, QuotaExceeded
+from voiceclone.domain.errors import Conflict, EngineUnavailable, Gone, InvalidInput, NotFound, QuotaExceeded
 from voiceclone.domain.ids import TTS_JOB_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.languages import Language
 from voiceclone.domain.pricing import estimate_tts
-from voiceclone.domain.registry import spec_of
+from voiceclone.domain.registry import EngineSpec, spec_of
 from voiceclone.domain.text import speakable_text
+from voiceclone.domain.timestamps import Timestamps
 from voiceclone.domain.timeutil import month_key, utcnow
 from voiceclone.domain.tts import OutputFormat, TtsJob, VoiceSettings
 from voiceclone.quality.report import ResultQuality
 from voiceclone.services import engines as engine_registry
 from voiceclone.services import quotas
 from voiceclone.services.launch import cancel, launch
+from voiceclone.services.tts_text import check_style, choose_language
 from voiceclone.services.views import (
     AvailableModels,
     EngineView,
@@ -44,7 +46,12 @@ class GenerateRequest(BaseModel):
     voice_model_id: str = Field(min_length=1, max_length=100)
     output_format: OutputFormat = OutputFormat.MP3
     voice_settings: VoiceSettings = Field(default_factory=VoiceSettings)
-    language: Language | None = None
+    language: Language | None = Field(default=None, description="omitted: detected from the text (a text mixing "
+                                      "languages is spoken part by part in each)")
+    style_sample_id: str | None = Field(default=None, min_length=1, max_length=100,
+                                        description="another ready sample of yours whose prosody the voice takes on")
+    style_instructions: str | None = Field(default=None, min_length=1, max_length=1000,
+                                           description="free-text style for engines that take instructions")
 
     @field_validator("text")
     @classmethod
@@ -77,6 +84,9 @@ def generate(store: Store, settings: Settings, user_id: str, request: GenerateRe
     quotas.check_text_length(characters, limits)
     engine, voice_id, voice_language = _speaker(store, settings, user_id, request)
     engine_registry.check_request_fits(engine, characters, request.output_format)
+    spec: EngineSpec = spec_of(engine.model_type)  # type: ignore[assignment]  # views come from the registry
+    check_style(store, user_id, spec, request.style_sample_id, request.style_instructions)
+    spoken = choose_language(request.text, request.language, spec, voice_language)
     quotas.check_concurrent_jobs(store, user_id, limits)
     estimate = estimate_tts(engine.model_type, characters, request.voice_settings.speed)
     job_id = new_id(TTS_JOB_PREFIX)
@@ -89,7 +99,12 @@ def generate(store: Store, settings: Settings, user_id: str, request: GenerateRe
             engine=engine.model_type,
             text=request.text,
             characters=characters,
-            language=request.language or voice_language,
+            language=spoken.language,
+            language_detected=spoken.detected,
+            language_confidence=spoken.confidence,
+            language_parts=spoken.parts,
+            style_sample_id=request.style_sample_id,
+            style_instructions=request.style_instructions,
             output_format=request.output_format,
             voice_settings=request.voice_settings,
             estimated_duration_s=estimate.audio_duration_s,
@@ -161,6 +176,26 @@ def download_url(
     job, key = job_and_key or _output_key(store, settings, user_id, job_id)
     filename = f"{job.job_id}.{job.output_format}"
     return blobs.presign_download(settings, settings.outputs_bucket, key, filename=filename)
+
+
+def _timing_file(store: Store, settings: Settings, user_id: str, job_id: str, key: str) -> bytes:
+    """A completed job's timing file; 409/410 like its result, 404 when its engine wrote none."""
+    job, _ = _output_key(store, settings, user_id, job_id)
+    body = blobs.read_object(settings.outputs_bucket, key)
+    if body is None:
+        raise NotFound(f"timestamps of tts job (engine {job.engine}; remote engines give none)", job_id)
+    return body
+
+
+def timestamps(store: Store, settings: Settings, user_id: str, job_id: str) -> Timestamps:
+    """When each sentence of the result is spoken."""
+    key = blobs.tts_timestamps_key(user_id, job_id)
+    return Timestamps.model_validate_json(_timing_file(store, settings, user_id, job_id, key))
+
+
+def subtitles(store: Store, settings: Settings, user_id: str, job_id: str) -> str:
+    """The result's sentences as WebVTT cues."""
+    return _timing_file(store, settings, user_id, job_id, blobs.tts_subtitles_key(user_id, job_id)).decode()
 
 
 def available_models(store: Store, settings: Settings, user_id: str) -> AvailableModels:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from voiceclone.domain.api_keys import ApiKeyScope
 from voiceclone.domain.jobs import JobStatus
+from voiceclone.domain.long_form import LanguagePart
 from voiceclone.domain.registry import EngineSpec, Price
 from voiceclone.domain.samples import SampleQuality, SampleStatus
 from voiceclone.domain.training import TrainingConfig
@@ -197,6 +198,12 @@ class TtsJobView(ViewModel):
     text: str
     characters: int
     language: str
+    language_detected: bool = Field(default=False, description="true: found in the text (the request gave none)")
+    language_confidence: float | None = Field(default=None, description="the detector's, when detected")
+    language_parts: list[LanguagePart] = Field(
+        default_factory=list, description="runs of the text by language [start, end) when it mixes languages")
+    style_sample_id: str | None = None
+    style_instructions: str | None = None
     output_format: OutputFormat
     voice_settings: VoiceSettings
     status: JobStatus

@@ -14,6 +14,7 @@ from voiceclone.domain.errors import UserFacingError
 from voiceclone.domain.jobs import JobCancelled
 
 # The domain's definitions, one each: model types, fine-tune settings, output formats, voice settings.
+from voiceclone.domain.long_form import LanguagePart
 from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
 from voiceclone.domain.training import FineTuneConfig, ModelType
 from voiceclone.domain.tts import OutputFormat, VoiceSettings
@@ -74,6 +75,10 @@ class SynthPayload(_Speech):
     model_type: ModelType = ModelType.XTTS_V2_INSTANT
     # Artifact name -> key in the models bucket, as TrainResult.artifact_keys returned them.
     voice_artifact_keys: dict[str, str] = Field(min_length=1)
+    # Runs of the text in other languages than `language` (detected at the API); empty: all in `language`.
+    language_parts: list[LanguagePart] = []
+    # A sample of the same user (samples bucket key) whose prosody the voice takes on; None: the voice's own.
+    style_sample_key: str | None = None
 
 
 class RemoteSynthPayload(_Speech):

@@ -112,6 +112,15 @@ def _user_voice(store: Store, user_id: str, job: TtsJob) -> _Speaker:
     return _Speaker(voice.voice_id, str(voice.model_type), voice.artifact_keys)
 
 
+def _style_sample_key(store: Store, user_id: str, job: TtsJob) -> str | None:
+    if job.style_sample_id is None:
+        return None
+    sample = store.samples.find(user_id, job.style_sample_id)
+    if sample is None:
+        raise JobNotRunnable(f"style sample '{job.style_sample_id}' was deleted before the job started")
+    return sample.s3_key
+
+
 def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
     job: TtsJob = _start(store.tts, user_id, job_id, STAGE_QUEUED)
     speaker = _catalogue_voice(store, job) or _user_voice(store, user_id, job)
@@ -122,12 +131,14 @@ def start_tts(store: Store, user_id: str, job_id: str) -> dict[str, Any]:
             voice_id=speaker.voice_id, model_type=speaker.model_type, voice_artifact_keys=speaker.artifact_keys,
             provider_voice_id=speaker.provider_voice_id, text=job.text, language=job.language,
             voice_settings=job.voice_settings, output_format=job.output_format, output_key=output_key,
+            instructions=job.style_instructions,
         )
     else:
         payload = SynthPayload(
             voice_id=speaker.voice_id, model_type=ModelType(speaker.model_type), voice_artifact_keys=speaker.artifact_keys,
             text=job.text, language=job.language, voice_settings=job.voice_settings,
-            output_format=job.output_format, output_key=output_key,
+            output_format=job.output_format, output_key=output_key, language_parts=job.language_parts,
+            style_sample_key=_style_sample_key(store, user_id, job),
         )
     plan = TtsPlan(route="remote" if isinstance(payload, RemoteSynthPayload) else "gpu", engine=job.engine, payload=payload)
     return plan.model_dump(mode="json")

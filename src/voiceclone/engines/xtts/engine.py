@@ -235,6 +235,32 @@ class XttsEngine(Engine):
             gpt = load_finetuned_gpt(self.model, artifacts[ARTIFACT_GPT])
         return XttsVoice(model_type, latents, saved.get("language", "en"), gpt)
 
+    @torch.inference_mode()
+    def with_style(self, voice: XttsVoice, reference: Path, strength: float = 1.0) -> XttsVoice:
+        """`voice` speaking with the prosody of `reference` (another recording of the same user).
+
+        XTTS conditions its GPT (rhythm, intonation, energy) on `gpt_cond_latent` and the decoder's timbre
+        on `speaker_embedding`: the latent comes from the reference, blended with the voice's own by
+        `strength` (1: the reference's), the speaker embedding stays the voice's.
+        """
+        import soxr
+
+        from voiceclone.audio.codecs import read_audio
+
+        samples, rate = read_audio(reference)
+        mono = samples.mean(axis=1) if samples.ndim == 2 else samples
+        audio = torch.from_numpy(np.ascontiguousarray(soxr.resample(mono, rate, 22050), dtype=np.float32))[None]
+        model = self.model
+        original_gpt = model.gpt
+        model.gpt = voice.gpt or original_gpt  # the conditioning encoder is the voice's GPT's
+        try:
+            cond = model.get_gpt_cond_latents(audio.to(model.device), 22050, length=REFERENCE_SECONDS, chunk_length=6)
+        finally:
+            model.gpt = original_gpt
+        weight = min(max(strength, 0.0), 1.0)
+        blended = (1.0 - weight) * voice.latents.gpt_cond_latent + weight * cond.float().cpu()
+        return XttsVoice(voice.model_type, VoiceLatents(blended, voice.latents.speaker_embedding), voice.language, voice.gpt)
+
     # --- speech -------------------------------------------------------------------------------
 
     def _chunks(self, text: str, language: str) -> list[str]:
