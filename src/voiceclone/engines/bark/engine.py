@@ -9,8 +9,6 @@ audio as it is ready. Output is 24 kHz, Bark's native rate.
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,18 +21,16 @@ from voiceclone.domain.training import FineTuneConfig
 from voiceclone.domain.tts import VoiceSettings
 from voiceclone.engines.bark import model as bark_model
 from voiceclone.engines.base import (
-    Audio,
     BadInput,
     Capabilities,
     CheckpointStore,
-    Engine,
     ProgressCallback,
     TrainingClip,
     VoiceArtifacts,
 )
 from voiceclone.engines.catalog_selfhosted import BARK
 from voiceclone.engines.platform_audio import PLATFORM_SAMPLE_RATE, to_platform_rate
-from voiceclone.engines.text import split_text
+from voiceclone.engines.selfhosted import SelfHostedEngine
 
 MODEL_TYPE = BARK.model_type
 CHUNK_CHARACTERS = 180  # well inside Bark's 256-token text window (about 13 s of speech)
@@ -76,8 +72,10 @@ def temperature(settings: VoiceSettings) -> float:
     return BASE_TEMPERATURE * (1.75 - settings.stability)
 
 
-class BarkEngine(Engine):
+class BarkEngine(SelfHostedEngine):
     name = MODEL_TYPE
+    display_name = "Bark"
+    model_types = (MODEL_TYPE,)
 
     def __init__(
         self,
@@ -86,45 +84,15 @@ class BarkEngine(Engine):
         max_gen_duration_s: float | None = None,
         output_sample_rate: int = PLATFORM_SAMPLE_RATE,
     ):
-        self.model_dir = Path(model_dir)
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        super().__init__(model_dir, device)
         self.max_gen_duration_s = max_gen_duration_s  # a cap per chunk (random test weights never stop)
         self.output_sample_rate = output_sample_rate
-        self._model: Any = None
-        self._lock = threading.RLock()
 
-    # --- loading (the worker's model cache calls these) ----------------------------------------
-
-    @property
-    def is_loaded(self) -> bool:
-        return self._model is not None
-
-    def load(self) -> None:
-        with self._lock:
-            if self._model is None:
-                self._model = bark_model.load_model(self.model_dir, self.device)
-
-    def unload(self) -> None:
-        with self._lock:
-            self._model = None
-        gc.collect()
-        if self.device.startswith("cuda"):
-            torch.cuda.empty_cache()
-
-    def memory_bytes(self) -> int:
-        model = self._model
-        if model is None:
-            return 0
-        return sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
-
-    @property
-    def model(self):
-        with self._lock:
-            self.load()
-            return self._model
+    def _load_model(self) -> Any:
+        return bark_model.load_model(self.model_dir, self.device)
 
     def capabilities(self, model_type: str) -> Capabilities:
-        _check_model_type(model_type)
+        self.check_model_type(model_type)
         return Capabilities(
             instant_clone=False,
             fine_tune=False,
@@ -153,13 +121,13 @@ class BarkEngine(Engine):
         work_dir: Path,
         checkpoints: CheckpointStore | None = None,
     ) -> VoiceArtifacts:
-        _check_model_type(model_type)
+        self.check_model_type(model_type)
         raise BadInput(
             "Bark cannot make a voice from samples on this platform: pick one of its speaker prompts."
         )
 
     def load_voice(self, model_type: str, artifacts: Mapping[str, Path]) -> BarkVoice:
-        _check_model_type(model_type)
+        self.check_model_type(model_type)
         missing = [p for p in bark_model.PROMPT_PARTS if p not in artifacts]
         if missing:
             raise BadInput(f"Bark voice artifacts lack {', '.join(missing)}")
@@ -168,10 +136,6 @@ class BarkEngine(Engine):
 
     # --- speech -------------------------------------------------------------------------------
 
-    def synthesize(self, text: str, voice: BarkVoice, language: str, settings: VoiceSettings) -> Audio:
-        pieces = list(self.stream(text, voice, language, settings))
-        return Audio(np.concatenate(pieces).astype(np.float32), self.output_sample_rate)
-
     def stream(
         self, text: str, voice: BarkVoice, language: str, settings: VoiceSettings
     ) -> Iterator[np.ndarray]:
@@ -179,10 +143,7 @@ class BarkEngine(Engine):
             raise BadInput(
                 f"Language '{language}' is not supported by Bark (supported: {', '.join(BARK.languages)})."
             )
-        chunks = split_text(text, CHUNK_CHARACTERS)
-        if not chunks:
-            raise BadInput("The text is empty once normalised.")
-        for chunk in chunks:
+        for chunk in self.text_chunks(text, CHUNK_CHARACTERS):
             yield self._speak_chunk(chunk, voice, temperature(settings))
 
     def _speak_chunk(self, chunk: str, voice: BarkVoice, temp: float) -> np.ndarray:
@@ -201,7 +162,3 @@ class BarkEngine(Engine):
             native_rate = model.config.sample_rate
         return to_platform_rate(audio.float().numpy(), native_rate, self.output_sample_rate)
 
-
-def _check_model_type(model_type: str) -> None:
-    if model_type != MODEL_TYPE:
-        raise BadInput(f"Unknown Bark model type '{model_type}' (expected {MODEL_TYPE}).")

@@ -8,15 +8,13 @@ them); only depth and width are small. Random weights rarely stop: cap generatio
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-CACHE_ROOT = Path(os.environ.get("VOICECLONE_CACHE_DIR", ".cache")).resolve() / "tiny_bark"
+from voiceclone.engines.tiny_cache import cache_root, cached_model_dir
+
+CACHE_ROOT = cache_root("bark")
 BUILDER_VERSION = 1
 
 SMALL = {"n_layer": 1, "n_head": 2, "n_embd": 32, "block_size": 1024, "dropout": 0.0, "bias": True}
@@ -62,44 +60,20 @@ VOCAB_WORDS = [
 ]
 
 
-def tiny_bark_dir(cache_root: Path = CACHE_ROOT) -> Path:
+def tiny_bark_dir(root: Path = CACHE_ROOT) -> Path:
     """Builds (once) and returns the tiny model's folder."""
-    key = _cache_key()
-    target = cache_root / key
-    if (target / "text_2.pt").is_file():
-        return target
-    cache_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=cache_root))
-    try:
-        _build(staging)
-        staging.chmod(0o755)
-        try:
-            staging.rename(target)  # atomic: a concurrent builder's result is as good as ours
-        except OSError:
-            if not (target / "text_2.pt").is_file():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return cached_model_dir(root, _spec(), "text_2.pt", _build)
 
 
-def _cache_key() -> str:
-    spec = json.dumps([BUILDER_VERSION, GPT_ARGS, ENCODEC_ARGS, PRESET_VOICES, VOCAB_WORDS], sort_keys=True)
-    return "tiny-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
+def _spec() -> list:
+    return [BUILDER_VERSION, GPT_ARGS, ENCODEC_ARGS, PRESET_VOICES, VOCAB_WORDS]
 
 
 def _build(folder: Path) -> None:
-    import torch
-
-    threads = torch.get_num_threads()
-    try:
-        torch.manual_seed(0)
-        _write_gpts(folder)
-        _write_vocab(folder / "tokenizer" / "vocab.txt")
-        _write_encodec(folder / "encodec")
-        _write_prompts(folder / "speakers")
-    finally:
-        torch.set_num_threads(threads)
+    _write_gpts(folder)
+    _write_vocab(folder / "tokenizer" / "vocab.txt")
+    _write_encodec(folder / "encodec")
+    _write_prompts(folder / "speakers")
 
 
 def _write_gpts(folder: Path) -> None:

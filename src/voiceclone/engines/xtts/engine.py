@@ -8,9 +8,7 @@
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +25,12 @@ from voiceclone.engines.base import (
     BadInput,
     Capabilities,
     CheckpointStore,
-    Engine,
     ProgressCallback,
     TrainingClip,
     VoiceArtifacts,
 )
 from voiceclone.engines.sampling import sampling_parameters
-from voiceclone.engines.text import split_text
+from voiceclone.engines.selfhosted import SelfHostedEngine
 from voiceclone.engines.xtts.model import load_base_model, load_finetuned_gpt, module_bytes
 from voiceclone.engines.xtts.synthesis import VoiceLatents, crossfade_join, stream_chunk, synthesize_chunk
 
@@ -41,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 INSTANT = ModelType.XTTS_V2_INSTANT
 FINE_TUNED = ModelType.XTTS_V2
-MODEL_TYPES = (INSTANT, FINE_TUNED)  # the model types this engine serves
+MODEL_TYPES: tuple[str, ...] = (INSTANT, FINE_TUNED)  # the model types this engine serves
 ARTIFACT_CONDITIONING = "conditioning"
 ARTIFACT_GPT = "gpt"
 ARTIFACT_FILES = {ARTIFACT_CONDITIONING: "conditioning.pt", ARTIFACT_GPT: "gpt.pth"}
@@ -62,8 +59,10 @@ class XttsVoice:
         return latent_bytes + (module_bytes(self.gpt) if self.gpt is not None else 0)
 
 
-class XttsEngine(Engine):
+class XttsEngine(SelfHostedEngine):
     name = "xtts"
+    display_name = "XTTS"
+    model_types = MODEL_TYPES
 
     def __init__(
         self,
@@ -72,41 +71,12 @@ class XttsEngine(Engine):
         max_new_tokens: int | None = None,
         transcriber: Transcriber | None = None,
     ):
-        self.model_dir = Path(model_dir)
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        super().__init__(model_dir, device)
         self.max_new_tokens = max_new_tokens  # a cap per text chunk (random test weights never stop)
         self.transcriber = transcriber
-        self._model = None
-        self._lock = threading.Lock()
 
-    @property
-    def model(self):
-        """The base model, loaded once on first use and shared by every voice."""
-        with self._lock:
-            if self._model is None:
-                self._model = load_base_model(self.model_dir, self.device)
-            return self._model
-
-    # The worker's model cache (voiceclone.workers.model_cache) loads and unloads through these.
-    @property
-    def is_loaded(self) -> bool:
-        return self._model is not None
-
-    def load(self) -> None:
-        self.model  # noqa: B018 - loads on first access
-
-    def unload(self) -> None:
-        with self._lock:
-            self._model = None
-        gc.collect()
-        if self.device.startswith("cuda"):
-            torch.cuda.empty_cache()
-
-    def memory_bytes(self) -> int:
-        model = self._model
-        if model is None:
-            return 0
-        return sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
+    def _load_model(self) -> Any:
+        return load_base_model(self.model_dir, self.device)  # shared by every voice
 
     def capabilities(self, model_type: str) -> Capabilities:
         from voiceclone.engines.xtts.model import load_config
@@ -132,7 +102,7 @@ class XttsEngine(Engine):
         work_dir: Path,
         checkpoints: CheckpointStore | None = None,
     ) -> VoiceArtifacts:
-        _check_model_type(model_type)
+        self.check_model_type(model_type)
         if not clips:
             raise BadInput("A voice needs at least one clip.")
         language = clips[0].language
@@ -223,7 +193,7 @@ class XttsEngine(Engine):
         return path
 
     def load_voice(self, model_type: str, artifacts: Mapping[str, Path]) -> XttsVoice:
-        _check_model_type(model_type)
+        self.check_model_type(model_type)
         if ARTIFACT_CONDITIONING not in artifacts:
             raise BadInput(f"voice artifacts lack '{ARTIFACT_CONDITIONING}'")
         saved = torch.load(artifacts[ARTIFACT_CONDITIONING], map_location="cpu", weights_only=True)
@@ -267,11 +237,7 @@ class XttsEngine(Engine):
         language = language.split("-")[0]
         if language not in {lang.split("-")[0] for lang in self.model.config.languages}:
             raise BadInput(f"Language '{language}' is not supported by XTTS v2.")
-        limit = self.model.tokenizer.char_limits.get(language, 250)
-        chunks = split_text(text, limit)
-        if not chunks:
-            raise BadInput("The text is empty once normalised.")
-        return chunks
+        return self.text_chunks(text, self.model.tokenizer.char_limits.get(language, 250))
 
     def synthesize(self, text: str, voice: XttsVoice, language: str, settings: VoiceSettings) -> Audio:
         model = self.model
@@ -291,7 +257,3 @@ class XttsEngine(Engine):
         for chunk in self._chunks(text, language):
             yield from stream_chunk(model, gpt, voice.latents, chunk, language, params, self.max_new_tokens)
 
-
-def _check_model_type(model_type: str) -> None:
-    if model_type not in MODEL_TYPES:
-        raise BadInput(f"Unknown XTTS model type '{model_type}' (expected one of {', '.join(MODEL_TYPES)}).")

@@ -9,15 +9,14 @@ a random state dict and the mel statistics are computed from speech espeak-ng sa
 Random weights never emit the stop token: cap generation (`max_new_tokens`) when synthesising.
 """
 
-import hashlib
-import json
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-CACHE_ROOT = Path(os.environ.get("VOICECLONE_CACHE_DIR", ".cache")).resolve() / "tiny_xtts"
+from voiceclone.engines.tiny_cache import cache_root, cached_model_dir
+
+CACHE_ROOT = cache_root("xtts")
 BUILDER_VERSION = 1  # bump when the files built change, so stale caches are not reused
 
 # Small enough to build in seconds and train a step in under a second on 2 CPU cores.
@@ -59,45 +58,23 @@ ESPEAK_SENTENCES = [
 ]
 
 
-def tiny_xtts_dir(cache_root: Path = CACHE_ROOT) -> Path:
+def tiny_xtts_dir(root: Path = CACHE_ROOT) -> Path:
     """Builds (once) and returns the tiny model's directory."""
-    key = _cache_key()
-    target = cache_root / key
-    if (target / "config.json").is_file():
-        return target
-    cache_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=cache_root))
-    try:
-        _build(staging)
-        staging.chmod(0o755)
-        try:
-            staging.rename(target)  # atomic: a concurrent builder's result is as good as ours
-        except OSError:
-            if not (target / "config.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return cached_model_dir(root, _spec(), "config.json", _build)
 
 
-def _cache_key() -> str:
-    spec = json.dumps([BUILDER_VERSION, TINY_MODEL_ARGS, SPECIAL_TOKENS, ALPHABET, VOCAB_CORPUS], sort_keys=True)
-    return "tiny-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
+def _spec() -> list:
+    return [BUILDER_VERSION, TINY_MODEL_ARGS, SPECIAL_TOKENS, ALPHABET, VOCAB_CORPUS]
 
 
 def _build(folder: Path) -> None:
     import torch
 
-    threads = torch.get_num_threads()  # the coqui trainer modules set it to 1 on import
-    try:
-        torch.manual_seed(0)
-        _write_vocab(folder / "vocab.json")
-        mel_stats = _mel_stats_from_speech()
-        torch.save(mel_stats, folder / "mel_stats.pth")
-        _write_dvae(folder / "dvae.pth")
-        _write_xtts(folder, mel_stats)
-    finally:
-        torch.set_num_threads(threads)
+    _write_vocab(folder / "vocab.json")
+    mel_stats = _mel_stats_from_speech()
+    torch.save(mel_stats, folder / "mel_stats.pth")
+    _write_dvae(folder / "dvae.pth")
+    _write_xtts(folder, mel_stats)
 
 
 def _write_vocab(path: Path) -> None:

@@ -8,9 +8,7 @@ streaming yields whole sentences (chunks) as each is ready. Output: 16 kHz resam
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,18 +20,16 @@ import torch
 from voiceclone.domain.training import FineTuneConfig
 from voiceclone.domain.tts import VoiceSettings
 from voiceclone.engines.base import (
-    Audio,
     BadInput,
     Capabilities,
     CheckpointStore,
-    Engine,
     ProgressCallback,
     TrainingClip,
     VoiceArtifacts,
 )
 from voiceclone.engines.catalog_selfhosted import YOURTTS
 from voiceclone.engines.platform_audio import PLATFORM_SAMPLE_RATE, to_platform_rate
-from voiceclone.engines.text import split_text
+from voiceclone.engines.selfhosted import SelfHostedEngine
 from voiceclone.engines.yourtts.model import load_model
 
 logger = logging.getLogger(__name__)
@@ -74,57 +70,25 @@ class VitsScales:
         )
 
 
-class YourTtsEngine(Engine):
+class YourTtsEngine(SelfHostedEngine):
     name = MODEL_TYPE
+    display_name = "YourTTS"
+    model_types = (MODEL_TYPE,)
 
     def __init__(
         self, model_dir: Path, device: str | None = None, output_sample_rate: int = PLATFORM_SAMPLE_RATE
     ):
-        self.model_dir = Path(model_dir)
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        super().__init__(model_dir, device)
         self.output_sample_rate = output_sample_rate
-        self._model: Any = None
-        self._lock = threading.RLock()  # one inference at a time: the scales live on the model
 
-    # --- loading (the worker's model cache calls these) ----------------------------------------
+    def _load_model(self) -> Any:
+        return load_model(self.model_dir, self.device)
 
-    @property
-    def is_loaded(self) -> bool:
-        return self._model is not None
-
-    def load(self) -> None:
-        with self._lock:
-            if self._model is None:
-                self._model = load_model(self.model_dir, self.device)
-
-    def unload(self) -> None:
-        with self._lock:
-            self._model = None
-        gc.collect()
-        if self.device.startswith("cuda"):
-            torch.cuda.empty_cache()
-
-    def memory_bytes(self) -> int:
-        """Parameters and buffers of the loaded VITS model and speaker encoder (0 when unloaded)."""
-        model = self._model
-        if model is None:
-            return 0
-        modules = [model, model.speaker_manager.encoder]
-        return sum(
-            t.numel() * t.element_size()
-            for m in modules
-            if m is not None
-            for t in (*m.parameters(), *m.buffers())
-        )
-
-    @property
-    def model(self):
-        with self._lock:
-            self.load()
-            return self._model
+    def _memory_modules(self, model: Any) -> tuple[Any, ...]:
+        return (model, model.speaker_manager.encoder)  # VITS and its speaker encoder
 
     def capabilities(self, model_type: str) -> Capabilities:
-        _check_model_type(model_type)
+        self.check_model_type(model_type)
         return Capabilities(
             instant_clone=True,
             fine_tune=False,
@@ -145,7 +109,7 @@ class YourTtsEngine(Engine):
         work_dir: Path,
         checkpoints: CheckpointStore | None = None,
     ) -> VoiceArtifacts:
-        _check_model_type(model_type)
+        self.check_model_type(model_type)
         if not clips:
             raise BadInput("A voice needs at least one clip.")
         language = clips[0].language
@@ -167,7 +131,7 @@ class YourTtsEngine(Engine):
         return VoiceArtifacts({ARTIFACT_SPEAKER: path}, language, {"clips": float(len(chosen))})
 
     def load_voice(self, model_type: str, artifacts: Mapping[str, Path]) -> YourTtsVoice:
-        _check_model_type(model_type)
+        self.check_model_type(model_type)
         if ARTIFACT_SPEAKER not in artifacts:
             raise BadInput(f"voice artifacts lack '{ARTIFACT_SPEAKER}'")
         saved = torch.load(artifacts[ARTIFACT_SPEAKER], map_location="cpu", weights_only=True)
@@ -175,18 +139,11 @@ class YourTtsEngine(Engine):
 
     # --- speech -------------------------------------------------------------------------------
 
-    def synthesize(self, text: str, voice: YourTtsVoice, language: str, settings: VoiceSettings) -> Audio:
-        pieces = list(self.stream(text, voice, language, settings))
-        return Audio(np.concatenate(pieces).astype(np.float32), self.output_sample_rate)
-
     def stream(
         self, text: str, voice: YourTtsVoice, language: str, settings: VoiceSettings
     ) -> Iterator[np.ndarray]:
         language_id = self._language_id(language)
-        chunks = split_text(text, CHUNK_CHARACTERS)
-        if not chunks:
-            raise BadInput("The text is empty once normalised.")
-        for chunk in chunks:
+        for chunk in self.text_chunks(text, CHUNK_CHARACTERS):
             yield self._speak_chunk(chunk, voice, language_id, settings)
 
     def _language_id(self, language: str) -> int:
@@ -232,7 +189,3 @@ def _reference_clips(clips: Sequence[TrainingClip]) -> list[TrainingClip]:
         seconds += clip.duration_s
     return chosen
 
-
-def _check_model_type(model_type: str) -> None:
-    if model_type != MODEL_TYPE:
-        raise BadInput(f"Unknown YourTTS model type '{model_type}' (expected {MODEL_TYPE}).")

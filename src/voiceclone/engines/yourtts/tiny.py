@@ -8,14 +8,13 @@ of the right length and rate: the point is to run the real loading and inference
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
-CACHE_ROOT = Path(os.environ.get("VOICECLONE_CACHE_DIR", ".cache")).resolve() / "tiny_yourtts"
+from voiceclone.engines.tiny_cache import cache_root, cached_model_dir
+
+CACHE_ROOT = cache_root("yourtts")
 BUILDER_VERSION = 1
 
 LANGUAGES = ("en", "fr-fr", "pt-br")  # the official checkpoint's languages, in its language_ids.json order
@@ -54,48 +53,26 @@ TINY_ENCODER_PARAMS = {
 }
 
 
-def tiny_yourtts_dir(cache_root: Path = CACHE_ROOT) -> Path:
+def tiny_yourtts_dir(root: Path = CACHE_ROOT) -> Path:
     """Builds (once) and returns the tiny model's folder."""
-    key = _cache_key()
-    target = cache_root / key
-    if (target / "config.json").is_file():
-        return target
-    cache_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=cache_root))
-    try:
-        _build(staging)
-        staging.chmod(0o755)
-        try:
-            staging.rename(target)  # atomic: a concurrent builder's result is as good as ours
-        except OSError:
-            if not (target / "config.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return cached_model_dir(root, _spec(), "config.json", _build)
 
 
-def _cache_key() -> str:
-    spec = json.dumps([BUILDER_VERSION, TINY_VITS_ARGS, TINY_ENCODER_PARAMS, LANGUAGES], sort_keys=True)
-    return "tiny-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
+def _spec() -> list:
+    return [BUILDER_VERSION, TINY_VITS_ARGS, TINY_ENCODER_PARAMS, LANGUAGES]
 
 
 def _build(folder: Path) -> None:
     import torch
 
-    threads = torch.get_num_threads()
-    try:
-        torch.manual_seed(0)
-        (folder / "language_ids.json").write_text(json.dumps({lang: i for i, lang in enumerate(LANGUAGES)}))
-        # The release's d-vector file maps its training speakers to embeddings; one stands in for them.
-        speaker = torch.nn.functional.normalize(torch.randn(D_VECTOR_DIM), dim=0).tolist()
-        (folder / "speakers.json").write_text(
-            json.dumps({"tiny_speaker.wav": {"name": "tiny", "embedding": speaker}})
-        )
-        _write_speaker_encoder(folder)
-        _write_vits(folder)
-    finally:
-        torch.set_num_threads(threads)
+    (folder / "language_ids.json").write_text(json.dumps({lang: i for i, lang in enumerate(LANGUAGES)}))
+    # The release's d-vector file maps its training speakers to embeddings; one stands in for them.
+    speaker = torch.nn.functional.normalize(torch.randn(D_VECTOR_DIM), dim=0).tolist()
+    (folder / "speakers.json").write_text(
+        json.dumps({"tiny_speaker.wav": {"name": "tiny", "embedding": speaker}})
+    )
+    _write_speaker_encoder(folder)
+    _write_vits(folder)
 
 
 def _write_speaker_encoder(folder: Path) -> None:
