@@ -26,6 +26,7 @@ from voiceclone.workers.checkpoints import S3SentenceCheckpoints
 from voiceclone.workers.postprocess import normalize_loudness
 
 FADE_S = 0.01  # in and out of each sentence: the crossfade with the pause around it
+QUALITY_EXCERPT_S = 60.0  # of a result measured by the quality report
 
 
 @dataclass
@@ -102,3 +103,11 @@ def join(audios: Sequence[np.ndarray], planned: Sequence[Sentence], rate: int) -
         position += len(faded) + len(pause)
     samples = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
     return samples, times
+
+
+def quality_excerpt(spoken: SpokenText, seconds: float = QUALITY_EXCERPT_S) -> tuple[np.ndarray, str]:
+    """The first `seconds` of the result and the sentences said in them: what the quality report measures
+    (its cost grows with the audio; a long text's first minute tells its voice and cleanliness)."""
+    limit = int(seconds * spoken.sample_rate)
+    said = [s.text for s in spoken.sentences if s.end_s <= seconds] or [s.text for s in spoken.sentences[:1]]
+    return spoken.samples[:limit], " ".join(said)
