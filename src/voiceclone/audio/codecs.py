@@ -20,6 +20,7 @@ from typing_extensions import TypeIs
 
 from voiceclone.audio.errors import CorruptAudio, EmptyAudio, NotAudio, UnsupportedAudio
 from voiceclone.audio.limits import AudioLimits
+from voiceclone.audio.mp3 import encode_mp3
 from voiceclone.domain.tts import OutputFormat  # the formats (and content types) are the domain's
 
 SUPPORTED_HINT = "upload WAV, FLAC, OGG (Vorbis or Opus) or MP3"
@@ -35,13 +36,12 @@ class AudioFormat(StrEnum):
     ARRAY = "array"  # samples already in memory
 
 
-# soundfile (format, subtype, compression level): levels chosen for mono speech, e.g. MP3 CBR ~96 kbps
-# and Vorbis ~q0.7 at 24 kHz; FLAC level only trades CPU for size.
+# soundfile (format, subtype, compression level): levels chosen for mono speech, e.g. Vorbis ~q0.7 at
+# 24 kHz; FLAC level only trades CPU for size. MP3 is voiceclone.audio.mp3's (LAME through lameenc).
 _ENCODINGS: dict[OutputFormat, tuple[str, str, float | None]] = {
     OutputFormat.WAV: ("WAV", "PCM_16", None),
     OutputFormat.FLAC: ("FLAC", "PCM_16", 0.5),
     OutputFormat.OGG: ("OGG", "VORBIS", 0.3),
-    OutputFormat.MP3: ("MP3", "MPEG_LAYER_III", 0.4),
 }
 _BIT_DEPTHS = {"PCM_U8": 8, "PCM_S8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "FLOAT": 32, "DOUBLE": 64}
 # libsndfile's diagnosis when a WAV header declares more data than the file holds.
@@ -261,12 +261,13 @@ def read_audio(source: bytes | str | Path | BinaryIO, limits: AudioLimits | None
 
 def encode(samples: np.ndarray, sample_rate: int, output_format: OutputFormat | str) -> bytes:
     """Encode float samples (clipped to [-1, 1]) into WAV/FLAC/OGG/MP3 bytes."""
-    container, subtype, level = _ENCODINGS[OutputFormat(output_format)]
+    output_format = OutputFormat(output_format)
     samples = np.clip(np.nan_to_num(np.asarray(samples, dtype=np.float32)), -1.0, 1.0)
+    if output_format == OutputFormat.MP3:
+        return encode_mp3(samples, sample_rate)  # LAME at a faster algorithm quality than libsndfile's
+    container, subtype, level = _ENCODINGS[output_format]
     channels = 1 if samples.ndim == 1 else samples.shape[1]
     extra: dict[str, float | str] = {} if level is None else {"compression_level": level}
-    if container == "MP3":
-        extra["bitrate_mode"] = "CONSTANT"
     buffer = io.BytesIO()
     with sf.SoundFile(buffer, "w", sample_rate, channels, subtype=subtype, format=container, **extra) as out:
         out.write(samples)
