@@ -85,6 +85,8 @@ def fail_job(store: Store, settings: Settings, kind: str, user_id: str, job_id: 
             store.users.refund_characters(user_id, job_id, job.characters, month_key(job.created_at))
             # A worker that saw the cancel only after its upload leaves the file behind.
             blobs.delete_object(settings.outputs_bucket, blobs.tts_output_key(user_id, job_id, str(job.output_format)))
+            # A long text's finished sentences (workers.checkpoints.S3SentenceCheckpoints) are of no use now.
+            blobs.delete_prefix(settings.models_bucket, blobs.checkpoint_prefix(user_id, job_id))
     logger.info("job ended", extra={"job_id": job_id, "status": status, "error": error.error, "reason": message})
     return {"status": status, "message": message}
 
