@@ -26,7 +26,8 @@ DEPLOY_OVERLAP = 2
 DEMAND: dict[str, int] = {
     # API: the stage throttle (50 requests/s) at up to ~1 s a request (a cold start fetches the secret and
     # opens the MongoDB connection) is ~50 at once, split by each area's share of the calls.
-    "tts": 20,  # speak requests and job polling: the busiest
+    "tts": 18,  # speak requests and job polling: the busiest
+    "batch": 2,  # one batch request replaces up to 100 speak requests (and their polling): taken from tts
     "samples": 10,  # upload URLs and analysis polling
     "voices": 10,
     "training": 5,
@@ -41,7 +42,9 @@ DEMAND: dict[str, int] = {
     "register_voice": 5,
     "finalize_tts": 5,
     "fail_job": 5,
-    "remote_synthesize": 5,  # remote speech APIs rate-limit per key anyway
+    "remote_synthesize": 4,  # remote speech APIs rate-limit per key anyway
+    "batch_steps": 1,  # start, finish or fail: a few calls per batch
+    "batch_remote_item": 1,  # a remote batch's items; shares the providers' per-key limits with remote_synthesize
     "remote_clone": 2,  # one call per remote training; ElevenLabs limits voices per account anyway
     # Invoked asynchronously: a throttled event waits in Lambda's queue (retried for up to 6 hours).
     "analyze_sample": 10,

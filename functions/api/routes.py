@@ -10,6 +10,7 @@ ROUTES: dict[str, list[str]] = {
     "functions.api.samples": ["/api/samples"],
     "functions.api.training": ["/api/training"],
     "functions.api.tts": ["/api/tts"],
+    "functions.api.batch": ["/api/tts/batch"],
     "functions.api.voices": ["/api/voices"],
     "functions.api.account": ["/api/me", "/api/admin"],
     "functions.api.keys": ["/api/keys"],

@@ -96,6 +96,7 @@ class ApiStack(Stack):
             config, samples=storage.samples, models=storage.models, outputs=storage.outputs, mongo_secret=mongo_secret,
             training_state_machine_arn=workflows.training_state_machine.state_machine_arn,
             tts_state_machine_arn=workflows.tts_state_machine.state_machine_arn,
+            tts_batch_state_machine_arn=workflows.tts_batch_state_machine.state_machine_arn,
             jwt_issuer=jwt.issuer, jwt_audience=jwt.audience,
         )
         domain = None
@@ -223,6 +224,11 @@ class ApiStack(Stack):
         grants.grant_objects(self._storage.outputs, handler.role, "tts/", *grants.READ)  # presigned downloads
         grants.grant_listing(self._storage.outputs, handler.role, "tts/")
 
+    def grant_batch(self, handler: lambda_.Function) -> None:
+        self._grant_workflow("Batch", handler)
+        # Presigned downloads of items and zips; a zip is built from the items on download while they finish.
+        grants.grant_objects(self._storage.outputs, handler.role, "batches/", *grants.READ, *grants.WRITE)
+
     def grant_voices(self, handler: lambda_.Function) -> None:
         # Deleting a voice deletes its artifacts (a prefix: list, then delete).
         grants.grant_objects(self._storage.models, handler.role, "voices/", *grants.READ, *grants.DELETE)
@@ -237,7 +243,11 @@ class ApiStack(Stack):
         handler.add_environment("VOICECLONE_PROVIDER_KEYS_SECRET_ARN", self._provider_keys.secret_arn)
 
     def _grant_workflow(self, name: str, handler: lambda_.Function) -> None:
-        machine = self._workflows.training_state_machine if name == "Training" else self._workflows.tts_state_machine
+        machine = {
+            "Training": self._workflows.training_state_machine,
+            "Tts": self._workflows.tts_state_machine,
+            "Batch": self._workflows.tts_batch_state_machine,
+        }[name]
         machine.grant_start_execution(handler)
         grants.grant_executions(
             self._workflows.state_machine_names[name], handler.role, "states:StopExecution", "states:DescribeExecution"
@@ -248,5 +258,6 @@ _PERMISSIONS: dict[str, Callable[[ApiStack, lambda_.Function], None]] = {
     "samples": ApiStack.grant_samples,
     "training": ApiStack.grant_training,
     "tts": ApiStack.grant_tts,
+    "batch": ApiStack.grant_batch,
     "voices": ApiStack.grant_voices,
 }

@@ -147,3 +147,5 @@ class ComputeStack(Stack):
         grants.grant_objects(storage.models, role, "voices/", *grants.READ)
         grants.grant_objects(storage.outputs, role, "tts/", *grants.WRITE)
         workflows.tts_state_machine.grant_task_response(role)
+        grants.grant_objects(storage.outputs, role, "batches/", *grants.WRITE)  # batch items
+        workflows.tts_batch_state_machine.grant_task_response(role)

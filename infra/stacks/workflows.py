@@ -109,6 +109,7 @@ class WorkflowsStack(Stack):
         provider_keys.grant_read(clone)
         cleanup = fn("cleanup", code, "Marks records whose objects expired or were deleted.", timeout=Duration.minutes(1),
                      events="S3 removal and expiry events")
+        self._batch_functions(fn, code, audio_image, storage, provider_keys)
 
         # Until a worker picks the message up, only the heartbeat timeout runs: from zero workers it
         # must cover a cold GPU start.
@@ -122,6 +123,14 @@ class WorkflowsStack(Stack):
             ),
             queue=self.train_queue,
             timeout=Duration.seconds(config.training_job_deadline_s + 3600),
+        )
+        self.tts_batch_state_machine = self._state_machine(
+            "Batch",
+            asl.tts_batch_definition(
+                heartbeat_s=asl.SYNTH_HEARTBEAT_S if config.synth_min_tasks else max(asl.SYNTH_HEARTBEAT_S, cold),
+            ),
+            queue=self.synth_queue,
+            timeout=Duration.seconds(asl.SYNTH_BATCH_TIMEOUT_S + 3600),
         )
         self.tts_state_machine = self._state_machine(
             "Tts",
@@ -146,6 +155,7 @@ class WorkflowsStack(Stack):
         # The sweeper fails overdue jobs (as fail-job does) and purges old outputs.
         self._delete_job_leftovers(sweeper, storage, voices=True)
         self._objects(sweeper, storage.outputs, "tts/", grants.DELETE)
+        self._objects(sweeper, storage.outputs, "batches/", grants.DELETE, listing=True)  # purged batches
         events.Rule(
             self,
             "SweeperSchedule",
@@ -166,6 +176,17 @@ class WorkflowsStack(Stack):
 
         CfnOutput(self, "TrainingStateMachineArn", value=self.training_state_machine.state_machine_arn)
         CfnOutput(self, "TtsStateMachineArn", value=self.tts_state_machine.state_machine_arn)
+
+    def _batch_functions(self, fn, code, audio_image, storage: StorageStack, provider_keys) -> None:
+        """Batch TTS: one function starts (groups the items), finishes or fails a batch and builds the zip of the results;
+        remote items are spoken from the audio image (the provider's audio is decoded and normalised)."""
+        steps = fn("batch_steps", code, "A TTS batch's start (items grouped per voice), finish and fail (refunds, the zip).",
+                   timeout=Duration.minutes(5))
+        self._objects(steps, storage.outputs, "batches/", (*grants.READ, *grants.WRITE))
+        remote = fn("batch_remote_item", audio_image("batch_remote_item"), "Speaks one TTS batch item with a remote API.",
+                    timeout=Duration.minutes(5), memory_size=1024, provider_keys_secret_arn=provider_keys.secret_arn)
+        self._objects(remote, storage.outputs, "batches/", grants.WRITE)
+        provider_keys.grant_read(remote)
 
     @staticmethod
     def _objects(

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     # Step Functions and queues (empty = not configured: jobs then fail with a clear message)
     training_state_machine_arn: str = ""
     tts_state_machine_arn: str = ""
+    tts_batch_state_machine_arn: str = ""
     train_queue_url: str = ""
     synth_queue_url: str = ""
 
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     # Jobs: a job past its deadline is failed by the sweeper
     training_job_deadline_s: int = 6 * 3600
     tts_job_deadline_s: int = 15 * 60
+    tts_batch_deadline_s: int = 2 * 3600  # up to 100 items
     # Idempotency records live this long (TTL index)
     idempotency_ttl_s: int = 24 * 3600
     # TTS outputs expire after this many days (S3 lifecycle)

@@ -59,8 +59,10 @@ class Dimension(StrEnum):
     VERDICT = "Verdict"  # ready | rejected | skipped
 
 
-JOB_TYPE_OF_WORKER_KIND = {"train": "training", "synthesize": "tts"}
-SERVICE_OF_WORKER_KIND = {"train": Service.TRAIN_WORKER, "synthesize": Service.SYNTH_WORKER}
+JOB_TYPE_OF_WORKER_KIND = {"train": "training", "synthesize": "tts", "synthesize_batch": "tts"}
+SERVICE_OF_WORKER_KIND = {
+    "train": Service.TRAIN_WORKER, "synthesize": Service.SYNTH_WORKER, "synthesize_batch": Service.SYNTH_WORKER,
+}
 
 # Correlation ids (JMESPath into the event): the request id, or the job id (= the execution's name).
 API_REQUEST_ID = "requestContext.requestId"

@@ -132,7 +132,7 @@ def _task_role_grants(platform: Synthesized, worker: str) -> set[tuple[str, str]
 
 
 @pytest.mark.parametrize(
-    ("worker", "object_grants", "queue", "state_machine"),
+    ("worker", "object_grants", "queue", "state_machines"),
     [
         (
             "Trainer",
@@ -141,18 +141,19 @@ def _task_role_grants(platform: Synthesized, worker: str) -> set[tuple[str, str]
              ("s3:GetObject", "Models", "checkpoints/"), ("s3:PutObject", "Models", "checkpoints/"),
              ("s3:DeleteObject", "Models", "checkpoints/")},
             "TrainQueue",
-            "TrainingStateMachine",
+            ("TrainingStateMachine",),
         ),
         (
             "Synth",
-            {("s3:GetObject", "Models", "base/"), ("s3:GetObject", "Models", "voices/"), ("s3:PutObject", "Outputs", "tts/")},
+            {("s3:GetObject", "Models", "base/"), ("s3:GetObject", "Models", "voices/"), ("s3:PutObject", "Outputs", "tts/"),
+             ("s3:PutObject", "Outputs", "batches/")},  # batch items: batches/{user}/{batch}/NNN.ext
             "SynthQueue",
-            "TtsStateMachine",
+            ("TtsStateMachine", "BatchStateMachine"),  # single jobs and batch groups share the synth queue
         ),
     ],
 )
 def test_task_roles_reach_only_their_objects_queue_and_state_machine(
-    platform: Synthesized, worker: str, object_grants: set, queue: str, state_machine: str
+    platform: Synthesized, worker: str, object_grants: set, queue: str, state_machines: tuple[str, ...]
 ) -> None:
     grants = _task_role_grants(platform, worker)
     objects = {
@@ -170,7 +171,7 @@ def test_task_roles_reach_only_their_objects_queue_and_state_machine(
             assert queue in resource
         if service == "states":
             assert action in {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
-            assert state_machine in resource
+            assert any(state_machine in resource for state_machine in state_machines)
         assert service in {"s3", "sqs", "states"}, action
 
 

@@ -38,7 +38,8 @@ def test_placeholders_are_exactly_the_known_functions_and_queues():
         d.MARK_PROCESSING_FUNCTION, d.FINALIZE_TTS_FUNCTION, d.REMOTE_SYNTHESIZE_FUNCTION,
         d.FAIL_JOB_FUNCTION, d.SYNTH_QUEUE_URL,
     }
-    assert set(d.LAMBDA_HANDLERS) | set(d.QUEUES) == set().union(*map(d.placeholders, DEFINITIONS.values()))
+    every = [*DEFINITIONS.values(), d.tts_batch_definition()]  # the batch one: test_batch_definition.py
+    assert set(d.LAMBDA_HANDLERS) | set(d.QUEUES) == set().union(*map(d.placeholders, every))
 
 
 def test_render_fills_every_placeholder_and_leaves_the_source_untouched():

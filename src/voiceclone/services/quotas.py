@@ -22,7 +22,7 @@ def limits_of(store: Store, user_id: str, default_plan: str = "free") -> PlanLim
 
 def check_concurrent_jobs(store: Store, user_id: str, limits: PlanLimits) -> None:
     """The cheap early check (clear 429 before anything is written); admit_job is the one that holds under races."""
-    active = store.training.count_active(user_id) + store.tts.count_active(user_id)
+    active = store.training.count_active(user_id) + store.tts.count_active(user_id) + store.batches.count_active(user_id)
     if active >= limits.concurrent_jobs:
         raise _busy(active, limits)
 
@@ -68,7 +68,7 @@ def admit_job(store: Store, jobs: JobRepository, user_id: str, job_id: str, limi
 
 
 def _queue(store: Store, user_id: str) -> list[QueuePlace]:
-    return admission_queue(user_id, store.training, store.tts)
+    return admission_queue(user_id, store.training, store.tts, store.batches)  # a batch holds one slot
 
 
 def _is_ahead(place: QueuePlace, known: set[str], mine: tuple[int, str, str]) -> bool:

@@ -7,6 +7,7 @@ collection; every read and write of user data takes the user id:
 - `store.voices`    VoiceRepository       (voice_models)
 - `store.training`  TrainingJobRepository (training_jobs)
 - `store.tts`       TtsJobRepository      (tts_jobs)
+- `store.batches`   BatchRepository       (tts_batches: batch TTS, items embedded)
 - `store.users`     UserRepository        (users)
 - `store.engine_status` EngineStatusRepository (engine_status: probes, weights, workers; platform data)
 - `store.api_keys`  ApiKeyRepository      (api_keys: hashed personal API keys; looked up by hash)

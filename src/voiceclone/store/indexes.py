@@ -9,6 +9,7 @@ SAMPLES = "voice_samples"
 VOICES = "voice_models"
 TRAINING_JOBS = "training_jobs"
 TTS_JOBS = "tts_jobs"
+TTS_BATCHES = "tts_batches"
 USERS = "users"
 IDEMPOTENCY = "idempotency"
 API_KEYS = "api_keys"
@@ -47,6 +48,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The authenticator's lookup; unique so one secret can never name two keys.
         IndexModel([("secret_hash", ASCENDING)], name="secret_hash", unique=True),
         IndexModel(_NEWEST_FIRST, name="user_newest"),
+    ],
+    TTS_BATCHES: [
+        IndexModel(_NEWEST_FIRST, name="user_newest"),
+        IndexModel([("user_id", ASCENDING), ("status", ASCENDING)], name="user_status"),
+        IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)], name="status_deadline"),
+        IndexModel([("status", ASCENDING), ("completed_at", ASCENDING)], name="status_completed"),
     ],
     IDEMPOTENCY: [
         # TTL: MongoDB removes a record once `expires_at` has passed.

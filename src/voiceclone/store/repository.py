@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pymongo.database import Database
 
 from voiceclone.config import Settings, get_settings
+from voiceclone.store.batches import BatchRepository
 from voiceclone.store.api_keys import ApiKeyRepository
 from voiceclone.store.client import get_database, resolve_mongo_uri
 from voiceclone.store.engine_status import EngineStatusRepository
@@ -23,6 +24,7 @@ class Store:
     voices: VoiceRepository
     training: TrainingJobRepository
     tts: TtsJobRepository
+    batches: BatchRepository
     users: UserRepository
     engine_status: EngineStatusRepository
     api_keys: ApiKeyRepository
@@ -35,6 +37,7 @@ class Store:
             voices=VoiceRepository(database),
             training=TrainingJobRepository(database),
             tts=TtsJobRepository(database),
+            batches=BatchRepository(database),
             users=UserRepository(database),
             engine_status=EngineStatusRepository(database),
             api_keys=ApiKeyRepository(database),

@@ -2,6 +2,7 @@
 
 Methods: get_or_create(user_id), set_plan, charge_characters(user_id, job_id, characters, monthly_limit)
 (idempotent per job: a retried charge counts once), refund_characters(user_id, job_id, characters, month),
+refund_part(user_id, charge_id, part_id, characters, month) (one item of a batch, once),
 usage_this_month(user_id), count_training_job.
 """
 
@@ -94,6 +95,20 @@ class UserRepository(Repository[User]):
             {
                 "$inc": {f"{prefix}.characters": -characters, "totals.characters": -characters},
                 "$pull": {f"{prefix}.job_ids": job_id},
+                "$set": {"updated_at": utcnow()},
+            },
+        )
+        return result.modified_count == 1
+
+    def refund_part(self, user_id: str, charge_id: str, part_id: str, characters: int, month: str | None = None) -> bool:
+        """Give back `characters` of the charge `charge_id` (a batch) for one part of it (an item): once
+        per part, and only while the charge stands; True if refunded now."""
+        prefix = f"usage.{month or month_key()}"
+        result = self.collection.update_one(
+            {"_id": user_id, f"{prefix}.job_ids": charge_id, f"{prefix}.refunded_parts": {"$ne": part_id}},
+            {
+                "$inc": {f"{prefix}.characters": -characters, "totals.characters": -characters},
+                "$push": {f"{prefix}.refunded_parts": part_id},
                 "$set": {"updated_at": utcnow()},
             },
         )

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
@@ -36,6 +36,7 @@ from voiceclone.workers.messages import (
     ERROR_BAD_MESSAGE,
     ERROR_CANCELLED,
     ERROR_WORKER,
+    BatchSynthMessage,
     SynthMessage,
     TrainMessage,
     parse_job_message,
@@ -57,11 +58,13 @@ class JobContext:
 
 
 M = TypeVar("M", TrainMessage, SynthMessage)
+AnyJobMessage = TrainMessage | SynthMessage | BatchSynthMessage
 
 
 class JobHandler(Protocol[M]):
     kind: str
     message_type: type[M]  # the messages it runs; any other reaching its queue fails as a bad message
+    # (a handler serving several kinds on one queue lists them all as `message_types`)
 
     def handle(self, message: M, context: JobContext) -> BaseModel: ...
 
@@ -140,7 +143,8 @@ class Worker(Generic[M]):
             message = parse_job_message(raw["Body"])
         except ValidationError as error:
             return self._reject(raw, receipt, error)
-        if not isinstance(message, self.handler.message_type):
+        accepted = getattr(self.handler, "message_types", (self.handler.message_type,))
+        if not isinstance(message, accepted):
             self._fail(message.task_token, ERROR_BAD_MESSAGE, f"a {message.kind} job reached the {self.handler.kind} queue")
             return self._finish(receipt, "failed", message.job_id)
         job_type, engine = observability.JOB_TYPE_OF_WORKER_KIND[message.kind], message.payload.model_type
@@ -150,12 +154,12 @@ class Worker(Generic[M]):
             if "SentTimestamp" in attributes and attributes.get("ApproximateReceiveCount") == "1":  # not a resume
                 waited_s = max(0.0, time.time() - int(attributes["SentTimestamp"]) / 1000)
                 self._emit(MetricName.QUEUE_WAIT_SECONDS, message, waited_s, "Seconds")
-            outcome = self._run_job(message, receipt)
+            outcome = self._run_job(cast(M, message), receipt)
             if outcome in ("succeeded", "failed"):
                 self._emit(MetricName.JOBS_COMPLETED if outcome == "succeeded" else MetricName.JOBS_FAILED, message)
             return outcome
 
-    def _emit(self, name: MetricName, message: TrainMessage | SynthMessage, value: float = 1, unit: str = "Count") -> None:
+    def _emit(self, name: MetricName, message: AnyJobMessage, value: float = 1, unit: str = "Count") -> None:
         service = observability.SERVICE_OF_WORKER_KIND[message.kind]
         job_type = observability.JOB_TYPE_OF_WORKER_KIND[message.kind]
         observability.emit_job(service, name, job_type, message.payload.model_type, value, unit)

@@ -110,11 +110,29 @@ class SynthMessage(_Message):
     payload: SynthPayload
 
 
-JobMessage = Annotated[TrainMessage | SynthMessage, Field(discriminator="kind")]
+class BatchSynthPayload(_Message):
+    """One voice group of a TTS batch: the voice, and which items to speak (texts are read from the
+    batch record, so a message stays small whatever the texts' length)."""
+
+    voice_id: str = Field(min_length=1)
+    model_type: ModelType = ModelType.XTTS_V2_INSTANT
+    voice_artifact_keys: dict[str, str] = Field(min_length=1)
+    indices: list[int] = Field(min_length=1)
+
+
+class BatchSynthMessage(_Message):
+    task_token: str = Field(min_length=1)
+    job_id: str = Field(min_length=1, description="the batch id")
+    user_id: str = Field(min_length=1)
+    kind: Literal["synthesize_batch"] = "synthesize_batch"
+    payload: BatchSynthPayload
+
+
+JobMessage = Annotated[TrainMessage | SynthMessage | BatchSynthMessage, Field(discriminator="kind")]
 _job_message = TypeAdapter(JobMessage)
 
 
-def parse_job_message(body: str | bytes) -> TrainMessage | SynthMessage:
+def parse_job_message(body: str | bytes) -> TrainMessage | SynthMessage | BatchSynthMessage:
     """Parses an SQS body; raises pydantic.ValidationError with a readable message when it is bad."""
     return _job_message.validate_json(body)
 
@@ -142,3 +160,12 @@ class SynthResult(_Message):
     size_bytes: int
     metrics: dict[str, float] = {}
     quality: dict[str, Any] | None = None  # voiceclone.quality.report.ResultQuality as JSON
+
+
+class BatchSynthResult(_Message):
+    """SendTaskSuccess output of a batch group: each item's outcome is in the batch record already."""
+
+    spoken: int
+    failed: int
+    skipped: int = Field(description="items that had ended (cancelled) before their turn")
+    metrics: dict[str, float] = {}

@@ -175,12 +175,16 @@ def voice_failer(store: Store) -> Callable[[str], None]:
 
 
 def build_worker(settings: Settings) -> Worker:
+    from voiceclone.workers.batch import BatchSynthHandler, SynthQueueHandler  # built on SynthHandler
+
     clients = resources.aws_clients()
     # XTTS, and YourTTS and Bark where their weights are in place, through the engine-model LRU
     registry = resources.engine_registry(settings, resources.xtts_model_dir(settings, clients["s3"]), clients["s3"])
     cache = VoiceCache(settings.worker_voice_cache_mb * 1024 * 1024)
+    store = Store.from_settings(settings)
+    single = SynthHandler(settings, registry, clients["s3"], cache, voice_files_missing=voice_failer(store))
     return Worker(
-        SynthHandler(settings, registry, clients["s3"], cache, voice_files_missing=voice_failer(Store.from_settings(settings))),
+        SynthQueueHandler(single, BatchSynthHandler(single, store)),
         resources.loop_settings(settings, settings.synth_queue_url, interrupt_on_stop=False),
         sqs=clients["sqs"],
         sfn=clients["sfn"],

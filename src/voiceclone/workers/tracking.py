@@ -13,7 +13,7 @@ from voiceclone.store import Store
 
 logger = logging.getLogger(__name__)
 
-KIND_TO_REPOSITORY = {"train": "training", "synthesize": "tts"}
+KIND_TO_REPOSITORY = {"train": "training", "synthesize": "tts", "synthesize_batch": "batches"}
 
 
 class JobTracker(Protocol):

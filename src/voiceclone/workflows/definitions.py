@@ -37,6 +37,8 @@ FINALIZE_TTS_FUNCTION = "FinalizeTtsFunctionArn"
 REMOTE_SYNTHESIZE_FUNCTION = "RemoteSynthesizeFunctionArn"
 REMOTE_CLONE_FUNCTION = "RemoteCloneFunctionArn"
 FAIL_JOB_FUNCTION = "FailJobFunctionArn"
+BATCH_STEPS_FUNCTION = "BatchStepsFunctionArn"  # the batch workflow's start, finish and fail (`step` in the event)
+BATCH_REMOTE_ITEM_FUNCTION = "BatchRemoteItemFunctionArn"
 TRAIN_QUEUE_URL = "TrainQueueUrl"
 SYNTH_QUEUE_URL = "SynthQueueUrl"
 
@@ -76,13 +78,21 @@ LAMBDA_HANDLERS = {
     REMOTE_SYNTHESIZE_FUNCTION: "functions.orchestration.remote_synthesize",
     REMOTE_CLONE_FUNCTION: "functions.orchestration.remote_clone",
     FAIL_JOB_FUNCTION: "functions.orchestration.fail_job",
+    BATCH_STEPS_FUNCTION: "functions.orchestration.batch_steps",
+    BATCH_REMOTE_ITEM_FUNCTION: "functions.orchestration.batch_remote_item",
 }
 QUEUES = {TRAIN_QUEUE_URL: "train", SYNTH_QUEUE_URL: "synth"}
 TRAINING_STATE_MACHINE = "voiceclone-training"
 TTS_STATE_MACHINE = "voiceclone-tts"
+TTS_BATCH_STATE_MACHINE = "voiceclone-batch"
 
 TRAINING_FAILED = "TrainingJobFailed"
 TTS_FAILED = "TtsJobFailed"
+TTS_BATCH_FAILED = "TtsBatchFailed"
+# A batch's voice groups speak on this many workers at once; remote items call their provider this many at once.
+BATCH_GROUP_CONCURRENCY = 4
+BATCH_REMOTE_CONCURRENCY = 4
+SYNTH_BATCH_TIMEOUT_S = 2 * 3600  # one group: up to 25 items (voiceclone.workflows.batch.GROUP_MAX_ITEMS)
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
@@ -277,6 +287,101 @@ def tts_definition(heartbeat_s: int = SYNTH_HEARTBEAT_S, timeout_s: int = SYNTH_
                 FINALIZE_TTS_FUNCTION, _job_payload("tts", **{"result.$": "$.result"}), None, "$.finalized"
             ),
             **_failure_states("tts", TTS_FAILED),
+        },
+    }
+
+
+def tts_batch_definition(
+    heartbeat_s: int = SYNTH_HEARTBEAT_S,
+    timeout_s: int = SYNTH_BATCH_TIMEOUT_S,
+    group_concurrency: int = BATCH_GROUP_CONCURRENCY,
+    remote_concurrency: int = BATCH_REMOTE_CONCURRENCY,
+) -> Definition:
+    """batch-start (items grouped per voice) -> Map(groups): one GPU message per group | the remote step
+    per item -> batch-finish; a group's or an item's error is kept for batch-finish (the other groups go
+    on); any other error -> batch-fail.
+
+    Each Map item's output is small (the group's indices and voice, an error): texts stay in MongoDB."""
+    batch = {"job_id.$": "$.job_id", "user_id.$": "$.user_id"}
+    keep_error = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "GroupDone"}]
+    speak_group = _gpu_task(SYNTH_QUEUE_URL, "synthesize_batch", "$.group.payload", heartbeat_s, timeout_s, "GroupDone")
+    speak_group["Catch"] = keep_error
+    remote_item = _lambda_task(
+        BATCH_REMOTE_ITEM_FUNCTION,
+        _job_payload("tts_batch", **{"engine.$": "$.engine", "speaker.$": "$.speaker", "index.$": "$.index"}),
+        None,
+        "$.result",
+    )
+    remote_item["Catch"] = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RemoteItemFailed"}]
+    speak_remote = {
+        "Type": "Map",
+        "ItemsPath": "$.group.payload.indices",
+        "MaxConcurrency": remote_concurrency,
+        "ItemSelector": {
+            **batch,
+            "engine.$": "$.group.engine",
+            "speaker.$": "$.group.payload",
+            "index.$": "$$.Map.Item.Value",
+        },
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": "RemoteItem",
+            "States": {"RemoteItem": remote_item, "RemoteItemFailed": {"Type": "Pass", "End": True}},
+        },
+        "ResultPath": "$.remote",
+        "Catch": keep_error,
+        "Next": "GroupDone",
+    }
+    fail_batch = _lambda_task(
+        BATCH_STEPS_FUNCTION, _job_payload("tts_batch", step="fail", **{"error.$": "$.error"}), "Failed", "$.failure"
+    )
+    del fail_batch["Catch"]  # batch-fail must not catch into itself
+    fail_batch["Retry"] = _lambda_retries(attempts=6)
+    catch_all = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FailBatch"}]
+    start = _lambda_task(BATCH_STEPS_FUNCTION, _job_payload("tts_batch", step="start"), "SpeakGroups", "$.batch")
+    finish = _lambda_task(
+        BATCH_STEPS_FUNCTION, _job_payload("tts_batch", step="finish", **{"groups.$": "$.groups"}), "BatchOutcome", "$.finished"
+    )
+    for state in (start, finish):
+        state["Catch"] = catch_all
+    return {
+        "Comment": "voiceclone batch TTS: items grouped per voice, each group spoken by one worker (or item by item remotely)",
+        "StartAt": "MarkProcessing",
+        "States": {
+            "MarkProcessing": start,
+            "SpeakGroups": {
+                "Type": "Map",
+                "ItemsPath": "$.batch.groups",
+                "MaxConcurrency": group_concurrency,
+                "ItemSelector": {**batch, "group.$": "$$.Map.Item.Value"},
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "ChooseGroupRoute",
+                    "States": {
+                        "ChooseGroupRoute": {
+                            "Type": "Choice",
+                            "Choices": [{"Variable": "$.group.route", "StringEquals": "gpu", "Next": "SpeakGroup"}],
+                            "Default": "SpeakRemoteItems",
+                        },
+                        "SpeakGroup": speak_group,
+                        "SpeakRemoteItems": speak_remote,
+                        "GroupDone": {"Type": "Pass", "End": True},
+                    },
+                },
+                "ResultPath": "$.groups",
+                "Catch": catch_all,
+                "Next": "FinishBatch",
+            },
+            "FinishBatch": finish,
+            "BatchOutcome": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.finished.status", "StringEquals": "failed", "Next": "BatchFailed"}],
+                "Default": "BatchDone",
+            },
+            "BatchDone": {"Type": "Succeed"},
+            "BatchFailed": {"Type": "Fail", "Error": TTS_BATCH_FAILED, "CausePath": "$.finished.message"},
+            "FailBatch": fail_batch,
+            "Failed": {"Type": "Fail", "Error": TTS_BATCH_FAILED, "CausePath": "$.failure.message"},
         },
     }
 

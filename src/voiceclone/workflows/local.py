@@ -20,6 +20,7 @@ from voiceclone.config import Settings
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.store import get_store
 from voiceclone.workflows import definitions as d
+from voiceclone.workflows import batch as batch_steps
 from voiceclone.workflows import failure, sweeper
 from voiceclone.workflows.events import CaughtError
 
@@ -42,6 +43,7 @@ class LocalWorkflows:
     training_state_machine_arn: str
     tts_state_machine_arn: str
     substitutions: dict[str, str]
+    tts_batch_state_machine_arn: str = ""
 
 
 def deploy(
@@ -60,16 +62,21 @@ def deploy(
     substitutions[d.SYNTH_QUEUE_URL] = settings.synth_queue_url
     training = d.training_definition(heartbeat_s=train_heartbeat_s)
     tts = d.tts_definition(heartbeat_s=synth_heartbeat_s)
+    tts_batch = d.tts_batch_definition(heartbeat_s=synth_heartbeat_s)
     workflows = LocalWorkflows(
         training_state_machine_arn=stack.create_state_machine(
             d.TRAINING_STATE_MACHINE, d.render(training, substitutions)
         ),
         tts_state_machine_arn=stack.create_state_machine(d.TTS_STATE_MACHINE, d.render(tts, substitutions)),
         substitutions=substitutions,
+        tts_batch_state_machine_arn=stack.create_state_machine(
+            d.TTS_BATCH_STATE_MACHINE, d.render(tts_batch, substitutions)
+        ),
     )
     stack.configure(
         training_state_machine_arn=workflows.training_state_machine_arn,
         tts_state_machine_arn=workflows.tts_state_machine_arn,
+        tts_batch_state_machine_arn=workflows.tts_batch_state_machine_arn,
     )
     return workflows
 
@@ -86,6 +93,11 @@ def fail_orphaned_jobs(settings: Settings, sfn: Any) -> list[str]:
             error = CaughtError(error=sweeper.DEADLINE_ERROR, cause=ORPHANED_MESSAGE)
             if failure.fail_job(store, settings, kind, job.user_id, job.job_id, error)["status"] == "failed":
                 failed.append(job.job_id)
+    for batch in store.batches.list_past_deadline(horizon, limit=10_000):
+        if sweeper.execution_status(sfn, batch.execution_arn) != sweeper.RUNNING:
+            error = CaughtError(error="DeadlineExceeded", cause=ORPHANED_MESSAGE)
+            if batch_steps.fail(store, settings, batch.user_id, batch.batch_id, error)["status"] == "failed":
+                failed.append(batch.batch_id)
     return failed
 
 

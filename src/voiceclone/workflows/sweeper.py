@@ -24,6 +24,7 @@ from voiceclone.domain.errors import InvalidTransition
 from voiceclone.domain.samples import SampleStatus
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.store import Store
+from voiceclone.workflows import batch as batch_steps
 from voiceclone.workflows import failure
 from voiceclone.workflows.errors import DeadlineExceeded
 from voiceclone.workflows.events import CaughtError
@@ -79,6 +80,14 @@ def fail_overdue_jobs(store: Store, settings: Settings, sfn: Any, now: datetime,
             outcome = failure.fail_job(store, settings, kind, job.user_id, job.job_id, error)
             if outcome["status"] == "failed":
                 report.failed.append(job.job_id)
+    for batch in store.batches.list_past_deadline(now, limit=500):
+        execution = execution_status(sfn, batch.execution_arn)
+        if execution == RUNNING:
+            report.still_running.append(batch.batch_id)
+            continue
+        error = CaughtError(error=DEADLINE_ERROR, cause=_deadline_message(batch.deadline_at, execution))
+        if batch_steps.fail(store, settings, batch.user_id, batch.batch_id, error)["status"] == "failed":
+            report.failed.append(batch.batch_id)
 
 
 STUCK_ANALYSIS_REASON = "the analysis of this file did not finish; please upload it again"
@@ -108,6 +117,9 @@ def purge_finished_jobs(store: Store, settings: Settings, now: datetime, report:
         blobs.delete_prefix(settings.models_bucket, blobs.checkpoint_prefix(training.user_id, training.job_id))
         store.training.purge(training.user_id, training.job_id)
         report.purged.append(training.job_id)
+    for finished_batch in store.batches.list_finished_before(cutoff, limit=500):
+        batch_steps.purge(store, settings, finished_batch)
+        report.purged.append(finished_batch.batch_id)
 
 
 def sweep(store: Store, settings: Settings, sfn: Any, now: datetime | None = None) -> SweepReport:

@@ -1,0 +1,119 @@
+"""The synth worker's batch groups: one voice loaded once, its items spoken one after the other.
+
+A `synthesize_batch` message names a voice and the indices of the batch items it speaks; the texts
+are read from the batch record. Per item: synthesis, loudness, quality, encoding, upload to the item's
+key, then the item recorded completed. An item the engine refuses (BadInput: an unsupported language,
+text empty once normalised) fails alone and is refunded; the others go on. Storage and unexpected
+errors end the group (the workflow fails its remaining items). A cancelled batch stops at the next
+item (the progress callback raises JobCancelled).
+
+XTTS v2 inference takes one text per pass (coqui's GPT generates one sequence; padding several texts
+into one pass changes what the model conditions on), so items are spoken one after the other; what a
+group saves is the voice load, the SQS hop and the workflow steps per item.
+
+`SynthQueueHandler` is what the synth worker runs: single jobs and batch groups share its queue, its
+engine registry and its voice cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from pydantic import BaseModel
+
+from voiceclone.domain.batch import BatchItem, TtsBatch, item_output_key
+from voiceclone.domain.jobs import JobStatus
+from voiceclone.engines.base import BadInput
+from voiceclone.quality.per_result import result_quality
+from voiceclone.services.batch import end_item
+from voiceclone.store import Store
+from voiceclone.workers.loop import JobContext
+from voiceclone.workers.messages import BatchSynthMessage, BatchSynthResult, SynthMessage
+from voiceclone.workers.postprocess import normalize_loudness, render
+from voiceclone.workers.synth import SynthHandler
+from voiceclone.workers.voice_loading import LoadedVoice, VoiceRef
+
+logger = logging.getLogger(__name__)
+
+
+class BatchSynthHandler:
+    kind = "synthesize_batch"
+    message_type = BatchSynthMessage
+
+    def __init__(self, synth: SynthHandler, store: Store):
+        self.synth, self.store = synth, store  # the single-job handler's registry, S3 client and voice cache
+
+    def handle(self, message: BatchSynthMessage, context: JobContext) -> BatchSynthResult:
+        payload = message.payload
+        batch = self.store.batches.get(message.user_id, message.job_id)
+        items = [batch.items[index] for index in payload.indices]
+        engine = self.synth.registry.engine_for(payload.model_type)
+        context.progress(0.0, f"loading voice for {len(items)} items")
+        started = time.perf_counter()
+        voice = VoiceRef(message.user_id, payload.voice_id, payload.model_type, payload.voice_artifact_keys)
+        loaded, hit = self.synth.voices.get(engine, voice, context.work_dir)  # once for the whole group
+        load_s = time.perf_counter() - started
+        outcomes = {"spoken": 0, "failed": 0, "skipped": 0}
+        synthesis_s = 0.0
+        for done, item in enumerate(items):
+            context.progress(done / len(items), f"speaking item {done + 1} of {len(items)}")  # raises once cancelled
+            if not self.store.batches.start_item(message.user_id, message.job_id, item.index):
+                outcomes["skipped"] += 1  # ended already (cancelled), or a redelivered message spoke it
+                continue
+            try:
+                seconds = self._speak(engine, loaded, batch, item)
+            except BadInput as refused:
+                end_item(self.store, batch, item.index, JobStatus.FAILED, str(refused))
+                outcomes["failed"] += 1
+                continue
+            synthesis_s += seconds
+            outcomes["spoken"] += 1
+        return BatchSynthResult(
+            **outcomes,
+            metrics={
+                "voice_cache_hit": float(hit),
+                "load_voice_s": round(load_s, 4),
+                "synthesis_s": round(synthesis_s, 4),
+                "group_s": round(time.perf_counter() - started, 4),
+            },
+        )
+
+    def _speak(self, engine: Any, loaded: LoadedVoice, batch: TtsBatch, item: BatchItem) -> float:
+        """Speaks, measures, encodes and uploads one item, then records it; returns the synthesis seconds."""
+        started = time.perf_counter()
+        audio = engine.synthesize(item.text, loaded.voice, item.language, item.voice_settings)
+        synthesis_s = time.perf_counter() - started
+        delivered = normalize_loudness(audio.samples, audio.sample_rate)
+        quality = result_quality(delivered, audio.sample_rate, item.text, loaded.reference, synthesis_s)
+        data, content_type = render(delivered, audio.sample_rate, item.output_format)
+        key = item_output_key(batch.user_id, batch.batch_id, item.index, str(item.output_format))
+        self.synth.s3.put_object(Bucket=self.synth.settings.outputs_bucket, Key=key, Body=data, ContentType=content_type)
+        score = quality.get("quality_score")
+        self.store.batches.complete_item(
+            batch.user_id,
+            batch.batch_id,
+            item.index,
+            output_key=key,
+            duration_s=round(audio.duration_s, 3),
+            size_bytes=len(data),
+            quality_score=None if score is None else min(max(float(score), 0.0), 1.0),
+        )
+        return synthesis_s
+
+
+class SynthQueueHandler:
+    """Single TTS jobs and batch groups, from the one synth queue."""
+
+    kind = "synthesize"
+    message_type = SynthMessage
+    message_types = (SynthMessage, BatchSynthMessage)
+
+    def __init__(self, single: SynthHandler, batch: BatchSynthHandler):
+        self.single, self.batch = single, batch
+
+    def handle(self, message: SynthMessage | BatchSynthMessage, context: JobContext) -> BaseModel:
+        if isinstance(message, BatchSynthMessage):
+            return self.batch.handle(message, context)
+        return self.single.handle(message, context)
