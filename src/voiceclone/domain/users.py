@@ -20,7 +20,8 @@ PLANS: dict[str, PlanLimits] = {
     "free": PlanLimits(max_voices=3, monthly_characters=10_000, concurrent_jobs=2, max_text_length=1_000),
     "pro": PlanLimits(max_voices=30, monthly_characters=500_000, concurrent_jobs=10, max_text_length=5_000),
     "enterprise": PlanLimits(
-        max_voices=1_000, monthly_characters=10_000_000, concurrent_jobs=100, max_text_length=20_000
+        # A book chapter in one request: long texts are spoken sentence by sentence (docs/long-form.md).
+        max_voices=1_000, monthly_characters=10_000_000, concurrent_jobs=100, max_text_length=100_000
     ),
 }
 
