@@ -11,9 +11,14 @@ BENCH_REALTIME_RUNS (default 5) after one warm-up of each path:
   speech     POST /v1/audio/speech (pcm, streamed): first body bytes, end of body
   engine     engine.stream() on the same text and loaded voice, in the bench's thread: first piece, last piece
 
-Overhead on first audio = a path's first-audio p50 minus the engine's first-piece p50 (target <= 50 ms);
-first audio over WebSocket and /v1/audio/speech against 1/5 of the job's total. Medians; writes
-bench/results/realtime.json and realtime.md.
+The platform's overhead on first audio is measured per run, paired: the app's engine is wrapped to
+stamp each `stream()` call and its first piece (the bench, the app and the client share one process and
+one clock), so overhead = (client's first audio - text sent) - (engine's first piece - its stream call),
+i.e. everything the platform adds on the way (frames, segmentation, reservation, the synthesis thread's
+queue, encoding, the socket) but not the engine's own time to its first piece (target p50 <= 50 ms).
+Unpaired, the difference of two medians is swamped by the shared CPUs' noise. First audio over WebSocket
+and /v1/audio/speech is compared with 1/5 of the job's total. Medians; writes bench/results/realtime.json
+and realtime.md.
 """
 
 from __future__ import annotations
@@ -52,6 +57,43 @@ def _serve(app) -> tuple[str, Any, threading.Thread]:
     return f"http://127.0.0.1:{sock.getsockname()[1]}", server, thread
 
 
+class TimingEngine:
+    """The app's real engine; each stream() call's start and first piece stamped (perf_counter)."""
+
+    def __init__(self, engine):
+        self._engine = engine
+        self.calls: list[tuple[float, float]] = []
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    def stream(self, text, voice, language, settings):
+        started, first = time.perf_counter(), None
+        for piece in self._engine.stream(text, voice, language, settings):
+            if first is None:
+                first = time.perf_counter()
+                self.calls.append((started, first))
+            yield piece
+
+    def first_piece_after(self, moment: float) -> float:
+        """The engine's own time to its first piece in the first stream() call made after `moment`."""
+        started, first = next(call for call in self.calls if call[0] >= moment)
+        return first - started
+
+
+class TimingRegistry:
+    def __init__(self, registry):
+        self._registry = registry
+        self._engines: dict[int, TimingEngine] = {}
+
+    def served_model_types(self):
+        return self._registry.served_model_types()
+
+    def engine_for(self, model_type: str) -> TimingEngine:
+        engine = self._registry.engine_for(model_type)
+        return self._engines.setdefault(id(engine), TimingEngine(engine))
+
+
 def realtime_app(stack):
     from voiceclone.authenticator import Authenticator
     from voiceclone.realtime import create_realtime_app
@@ -63,8 +105,9 @@ def realtime_app(stack):
 
     settings, s3 = stack.settings, stack.client("s3")
     store = get_store(settings)
-    registry = resources.engine_registry(settings, resources.xtts_model_dir(settings, s3))
-    backend = SynthesisBackend(registry, VoiceLoader(settings, s3, VoiceCache(settings.worker_voice_cache_mb * 1024 * 1024)))
+    registry = TimingRegistry(resources.engine_registry(settings, resources.xtts_model_dir(settings, s3)))
+    voices = VoiceLoader(settings, s3, VoiceCache(settings.worker_voice_cache_mb * 1024 * 1024))
+    backend = SynthesisBackend(registry, voices)  # type: ignore[arg-type]  # the real registry, timed
     return create_realtime_app(settings, store, backend, Authenticator(stack.signing_key.verifier(), store.api_keys)), backend
 
 
@@ -79,7 +122,7 @@ def one_job(http, voice_id: str) -> tuple[float, float]:
     return total, total
 
 
-def one_websocket(url: str, token: str, voice_id: str) -> tuple[float, float]:
+def one_websocket(url: str, token: str, voice_id: str) -> tuple[float, float, float]:
     from websockets.sync.client import connect
 
     with connect(url.replace("http://", "ws://") + "/v1/text-to-speech/stream",
@@ -96,10 +139,10 @@ def one_websocket(url: str, token: str, voice_id: str) -> tuple[float, float]:
                 first = time.perf_counter() - sent
             if isinstance(message, str) and json.loads(message)["type"] == "done":
                 assert first is not None
-                return first, time.perf_counter() - sent
+                return first, time.perf_counter() - sent, sent
 
 
-def one_speech(http, voice_id: str) -> tuple[float, float]:
+def one_speech(http, voice_id: str) -> tuple[float, float, float]:
     sent = time.perf_counter()
     first = None
     with http.stream("POST", "/v1/audio/speech", json={"model": "tts-1", "input": TEXT, "voice": voice_id,
@@ -109,7 +152,7 @@ def one_speech(http, voice_id: str) -> tuple[float, float]:
             if chunk and first is None:
                 first = time.perf_counter() - sent
     assert first is not None
-    return first, time.perf_counter() - sent
+    return first, time.perf_counter() - sent, sent
 
 
 def one_engine(backend, store, user: str, voice_id: str) -> tuple[float, float]:
@@ -131,6 +174,7 @@ def main() -> dict[str, Any]:
     import httpx
 
     from bench.bench_e2e import User
+    from voiceclone.domain.registry import ModelType
     from voiceclone.local.stack import LocalConfig, LocalStack
     from voiceclone.store import get_store
 
@@ -152,10 +196,15 @@ def main() -> dict[str, Any]:
         }
         for path in PATHS:
             run[path]()  # warm-up: voice caches, first-use imports
-        samples: dict[str, list[tuple[float, float]]] = {path: [] for path in PATHS}
+        samples: dict[str, list[tuple[float, ...]]] = {path: [] for path in PATHS}
+        overheads: dict[str, list[float]] = {"websocket": [], "speech": []}
+        engine = backend.registry.engine_for(ModelType.XTTS_V2_INSTANT)  # the bench's voice is an instant one
         for _ in range(RUNS):
             for path in PATHS:  # interleaved, so load on the shared CPUs falls on every path alike
                 samples[path].append(run[path]())
+                if path in overheads:
+                    first_audio, _total, sent = samples[path][-1]
+                    overheads[path].append(first_audio - engine.first_piece_after(sent))
         server.should_exit = True
         thread.join(timeout=10)
         load = os.getloadavg()[0]
@@ -166,7 +215,10 @@ def main() -> dict[str, Any]:
         "text_characters": len(TEXT),
         "first_audio_p50_s": {p: round(v, 4) for p, v in first.items()},
         "total_p50_s": {p: round(v, 4) for p, v in total.items()},
-        "overhead_on_first_audio_p50_ms": {p: round((first[p] - first["engine"]) * 1000, 1) for p in ("websocket", "speech")},
+        "overhead_on_first_audio_p50_ms": {p: round(statistics.median(v) * 1000, 1) for p, v in overheads.items()},
+        "overhead_on_first_audio_ms_all": {p: [round(x * 1000, 1) for x in v] for p, v in overheads.items()},
+        "difference_of_first_audio_medians_ms": {p: round((first[p] - first["engine"]) * 1000, 1)
+                                                 for p in ("websocket", "speech")},
         "first_audio_over_job_total": {p: round(first[p] / total["job"], 3) for p in ("websocket", "speech")},
         "load_average_1m": round(load, 2),
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version()},
@@ -182,9 +234,12 @@ def main() -> dict[str, Any]:
         f"Text: {len(TEXT)} characters, two sentences; the same instant voice on every path.\n\n"
         "| path | first audio p50 s | total p50 s |\n|---|---|---|\n"
         f"{rows}\n\n"
-        f"Overhead on first audio over the engine's first piece: WebSocket {overhead['websocket']} ms, "
-        f"/v1/audio/speech {overhead['speech']} ms (target <= 50 ms). First audio / the job's total: "
-        f"WebSocket {ratio['websocket']}, /v1/audio/speech {ratio['speech']} (target <= 0.2).\n"
+        f"The platform's overhead on first audio (paired per run: client's first audio minus the engine's own "
+        f"time to its first piece in that run), p50: WebSocket {overhead['websocket']} ms, /v1/audio/speech "
+        f"{overhead['speech']} ms (target <= 50 ms; the WebSocket's is counted from the text frame, the speech "
+        f"request's from the POST, so it includes credentials, the voice, the plan, the job record and the "
+        f"reservation). First audio / the job's total: WebSocket {ratio['websocket']}, /v1/audio/speech "
+        f"{ratio['speech']} (target <= 0.2).\n"
     )
     print(json.dumps(figures, indent=2))
     return figures
