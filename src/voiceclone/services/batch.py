@@ -24,7 +24,7 @@ from voiceclone.domain.batch import (
     item_output_key,
     refund_part_id,
 )
-from voiceclone.domain.errors import Conflict, InvalidInput, QuotaExceeded
+from voiceclone.domain.errors import Conflict, InvalidInput, LimitExceeded, QuotaExceeded
 from voiceclone.domain.ids import new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.pricing import estimate_tts
@@ -99,6 +99,9 @@ def _resolve_items(store: Store, settings: Settings, user_id: str, request: Batc
         characters = len(wanted.text)
         try:
             quotas.check_text_length(characters, limits)
+        except LimitExceeded as problem:
+            raise LimitExceeded(problem.limit, problem.allowed, f"items[{index}]: text has {characters} characters") from None
+        try:
             engine_registry.check_request_fits(engine, characters, output_format)
         except InvalidInput as problem:
             raise InvalidInput(f"items[{index}]: {problem.message}") from None
