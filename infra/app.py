@@ -70,7 +70,7 @@ def build(context: dict[str, Any] | None = None, outdir: str | None = None, vali
                                description="voiceclone: state machines, orchestration Lambdas, GPU job queues")
     api = ApiStack(app, f"{name}-Api", config=config, storage=storage, jwt=jwt, workflows=workflows,
                    console_origin=web.origin, description="voiceclone: HTTP API and its Lambdas")
-    compute = ComputeStack(app, f"{name}-Compute", config=config, storage=storage, workflows=workflows,
+    compute = ComputeStack(app, f"{name}-Compute", config=config, storage=storage, workflows=workflows, jwt=jwt,
                            description="voiceclone: ECS GPU capacity and the trainer/synth workers")
     monitoring = MonitoringStack(app, f"{name}-Monitoring", config=config, api=api, workflows=workflows,
                                  compute=compute, key=storage.key, description="voiceclone: alarms and dashboard")

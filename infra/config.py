@@ -89,6 +89,15 @@ class InfraConfig(BaseModel):
     # backlog alarm, a GPU host booting, the CUDA image pull and the model copy.
     gpu_cold_start_s: int = Field(1200, ge=60)
 
+    # Real-time speech (WebSocket, streamed /v1/audio/speech) on an ALB in front of the synth workers
+    # (docs/decisions/0013-realtime-path.md): built when a regional ACM certificate for its name is given.
+    realtime_certificate_arn: str | None = None
+    realtime_idle_timeout_s: int = Field(300, ge=1, le=4000)  # a silent WebSocket is closed after this
+    realtime_drain_s: int = Field(110, ge=0, le=3600)  # a stopping worker's streams finish (stop timeout 120 s)
+    realtime_retry_after_s: int = Field(60, ge=1)  # told to clients while no worker is up
+    realtime_waf: bool = True
+    realtime_rate_limit_per_5_min: int = Field(2000, ge=10)  # requests per client IP (WAF rate rule)
+
     # Monitoring
     alarm_email: str | None = None
 

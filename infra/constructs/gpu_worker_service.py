@@ -51,7 +51,10 @@ class GpuWorkerService(Construct):
         log_retention_days: int,
         log_key: kms.IKey,
         removal_policy: RemovalPolicy,
+        extra_demand: tuple[str, dict[str, cloudwatch.IMetric]] | None = None,
     ) -> None:
+        """`extra_demand`: (expression, metrics by id) added to the queue backlog in the scaling metric,
+        in jobs (the real-time endpoint's requests and connections, infra/constructs/realtime_endpoint.py)."""
         super().__init__(scope, construct_id)
         self.log_group = log_group(
             self, "Logs", key=log_key, retention_days=log_retention_days, removal_policy=removal_policy
@@ -84,19 +87,25 @@ class GpuWorkerService(Construct):
         )
         # Metric ids are unique per worker: a dashboard graph shows both backlogs side by side.
         waiting, inflight = f"waiting_{construct_id.lower()}", f"inflight_{construct_id.lower()}"
+        queue_metrics = {
+            waiting: queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(1)),
+            inflight: queue.metric_approximate_number_of_messages_not_visible(period=Duration.minutes(1)),
+        }
         self.backlog = cloudwatch.MathExpression(
-            expression=f"{waiting} + {inflight}",
-            using_metrics={
-                waiting: queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(1)),
-                inflight: queue.metric_approximate_number_of_messages_not_visible(period=Duration.minutes(1)),
-            },
-            label=f"{construct_id} jobs waiting or in progress",
-            period=Duration.minutes(1),
+            expression=f"{waiting} + {inflight}", using_metrics=queue_metrics,
+            label=f"{construct_id} jobs waiting or in progress", period=Duration.minutes(1),
+        )
+        # What scaling follows: the backlog plus any extra demand (kept apart from `backlog`, which the
+        # monitoring stack graphs: the extra metrics name this stack's load balancer).
+        extra_expression, extra_metrics = extra_demand or ("", {})
+        self.scaling_metric = self.backlog if not extra_expression else cloudwatch.MathExpression(
+            expression=f"{waiting} + {inflight} + {extra_expression}", using_metrics={**queue_metrics, **extra_metrics},
+            label=f"{construct_id} jobs waiting or in progress and real-time demand", period=Duration.minutes(1),
         )
         scaling = self.service.auto_scale_task_count(min_capacity=min_tasks, max_capacity=max_tasks)
         scaling.scale_on_metric(
             "ScaleOnBacklog",
-            metric=self.backlog,
+            metric=self.scaling_metric,
             scaling_steps=backlog_steps(min_tasks, max_tasks, jobs_per_task),
             adjustment_type=appscaling.AdjustmentType.EXACT_CAPACITY,
             cooldown=scale_in_cooldown,

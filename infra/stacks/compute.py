@@ -1,4 +1,5 @@
-"""Compute: the VPC, the ECS cluster with its GPU capacity, and the trainer and synth workers."""
+"""Compute: the VPC, the ECS cluster with its GPU capacity, the trainer and synth workers, and the
+real-time endpoint (an ALB in front of the synth workers' real-time app) when its certificate is given."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from infra.constructs.gpu_capacity import GpuCapacity
 from infra.constructs.gpu_worker_service import GpuWorkerService
 from infra.constructs.lambda_code import REPO_ROOT, source_excludes
 from infra.constructs.log_group import log_group
+from infra.constructs.realtime_endpoint import RealtimeEndpoint
 from infra.constructs.settings_environment import settings_environment
+from infra.stacks.auth import JwtTrust
 from infra.stacks.storage import StorageStack
 from infra.stacks.workflows import WorkflowsStack
 
@@ -45,6 +48,7 @@ class ComputeStack(Stack):
         config: InfraConfig,
         storage: StorageStack,
         workflows: WorkflowsStack,
+        jwt: JwtTrust | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -108,6 +112,9 @@ class ComputeStack(Stack):
             jobs_per_task=config.trainer_jobs_per_task,
             **common,
         )
+        # Built before the synth service: its demand joins the service's scaling metric.
+        self.realtime = (RealtimeEndpoint(self, "Realtime", config=config, vpc=self.vpc, log_key=storage.key)
+                         if config.realtime_certificate_arn else None)
         self.synth = GpuWorkerService(
             self,
             "Synth",
@@ -117,8 +124,11 @@ class ComputeStack(Stack):
             min_tasks=config.synth_min_tasks,
             max_tasks=config.synth_max_tasks,
             jobs_per_task=config.synth_jobs_per_task,
+            extra_demand=self.realtime.demand() if self.realtime else None,
             **common,
         )
+        if self.realtime is not None:
+            self._serve_realtime(self.realtime, jwt)
         self._grant_trainer(storage, workflows)
         self._grant_synth(storage, workflows)
         for worker in (self.trainer, self.synth):
@@ -128,6 +138,16 @@ class ComputeStack(Stack):
                 "AwsSolutions-ECS2",
             )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
+
+    def _serve_realtime(self, realtime: RealtimeEndpoint, jwt: JwtTrust | None) -> None:
+        """The synth container's real-time app behind the ALB, verifying the API's JWTs (and API keys)."""
+        if jwt is None:
+            raise ValueError("the real-time endpoint verifies the API's JWTs: pass the JwtTrust")
+        realtime.serve(self.synth.service, self.synth.container, self.gpu.security_group, self.cluster)
+        self.synth.container.add_environment("VOICECLONE_JWT_ISSUER", jwt.issuer)
+        self.synth.container.add_environment("VOICECLONE_JWT_AUDIENCE", jwt.audience)
+        CfnOutput(self, "RealtimeEndpoint", value=realtime.load_balancer.load_balancer_dns_name,
+                  description="Point the real-time certificate's name (a CNAME or alias) here.")
 
     def _grant_trainer(self, storage: StorageStack, workflows: WorkflowsStack) -> None:
         role = self.trainer.task_definition.task_role
@@ -147,5 +167,3 @@ class ComputeStack(Stack):
         grants.grant_objects(storage.models, role, "voices/", *grants.READ)
         grants.grant_objects(storage.outputs, role, "tts/", *grants.WRITE)
         workflows.tts_state_machine.grant_task_response(role)
-        grants.grant_objects(storage.outputs, role, "batches/", *grants.WRITE)  # batch items
-        workflows.tts_batch_state_machine.grant_task_response(role)

@@ -21,13 +21,15 @@ from infra.constructs import grants
 from infra.lint import IGNORED_RULES, lint_assembly
 
 # Every non-default switch at once: retained data off, no NAT, an external issuer (no Cognito), a custom
-# domain, a warm synth worker, alarm e-mails, a small MongoDB tier (reserved concurrency scaled down).
+# domain, a warm synth worker, alarm e-mails, a small MongoDB tier (reserved concurrency scaled down), the
+# real-time endpoint without its WAF (the default synthesis has no endpoint: `make synth` checks it with one).
 ALL_OPTIONS = {
     "mongo_max_connections": 500,
     "destroy_data_on_delete": "true", "nat_gateways": 0, "jwt_issuer": "https://login.example.com/",
     "jwt_audience": "voiceclone", "domain_name": "api.example.com",
     "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/example", "synth_min_tasks": 1,
     "alarm_email": "ops@example.com",
+    "realtime_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/realtime", "realtime_waf": "false",
 }
 
 
