@@ -22,6 +22,7 @@ from voiceclone.workflows import sweeper
 
 from .conftest import QUEUE_VISIBILITY_S
 from .records import month_characters, ready_voice
+from .test_remote_tts_workflow import openai_fake  # noqa: F401  # the fake OpenAI server, as a fixture
 
 USER = "alice"
 TEXTS = ["Hello there, first line.", "A second line of the dialogue.", "And the third one."]
@@ -205,3 +206,22 @@ def test_the_sweeper_fails_an_overdue_batch_whose_workflow_ended_and_refunds_its
     assert swept.status == JobStatus.FAILED and "did not finish" in swept.error_message
     assert swept.items[0].status == JobStatus.FAILED and swept.items[0].error_message == swept.error_message
     assert month_characters(harness.store, USER) == 0
+
+
+def test_a_remote_engines_items_are_spoken_one_by_one_and_a_refused_one_fails_alone(harness, aws, openai_fake):
+    remote_voice = ready_voice(harness.store, USER, model_type="openai")
+    openai_fake.fail_next(400)  # the first item to reach the provider is refused
+    texts = ["Remote line number one.", "Remote line number two."]
+    created = create(harness, [{"text": text} for text in texts], voice_model_id=remote_voice.voice_id, output_format="ogg")
+    described = harness.wait_execution(execution_of(harness, created.batch_id), timeout_s=120)
+    assert described["status"] == "SUCCEEDED", described
+    done = harness.store.batches.get(USER, created.batch_id)
+    assert sorted(item.status for item in done.items) == [JobStatus.COMPLETED, JobStatus.FAILED]
+    (failed,) = [item for item in done.items if item.status == JobStatus.FAILED]
+    (spoken,) = done.finished_items()
+    assert failed.error_message == "openai refused the request: openai failed (HTTP 400): scripted 400"
+    body = aws.client("s3").get_object(Bucket=harness.settings.outputs_bucket, Key=spoken.output_key)["Body"].read()
+    audio, rate = soundfile.read(io.BytesIO(body))
+    assert rate == 24000 and abs(len(audio) / rate - spoken.duration_s) < 0.1
+    assert month_characters(harness.store, USER) == len(texts[spoken.index])
+    assert len([r for r in openai_fake.requests if r.path.endswith("/audio/speech")]) == 2
