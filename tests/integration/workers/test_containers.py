@@ -28,7 +28,9 @@ def test_dockerfile_passes_hadolint_and_runs_the_worker_as_a_user(kind):
     for env in ("HF_HUB_OFFLINE=1", "HF_HOME=", "NUMBA_CACHE_DIR="):
         assert env in text
     assert "HEALTHCHECK" in text
-    assert f'ENTRYPOINT ["python", "-m", "voiceclone.workers.{kind}"]' in text
+    # synth: the queue worker with the real-time app beside it (voiceclone.workers.synth_service)
+    entry_point = {"trainer": "trainer", "synth": "synth_service"}[kind]
+    assert f'ENTRYPOINT ["python", "-m", "voiceclone.workers.{entry_point}"]' in text
 
 
 @pytest.mark.parametrize("kind", ["trainer", "synth"])
