@@ -17,6 +17,9 @@ MANIFEST = "manifest.json"
 SPOOL_BYTES = 64 * 1024 * 1024  # in memory up to this, then a temporary file
 
 
+GONE = "the result has expired or was deleted"
+
+
 def manifest(batch: TtsBatch, included: set[int]) -> dict[str, Any]:
     return {
         "batch_id": batch.batch_id,
@@ -30,7 +33,8 @@ def manifest(batch: TtsBatch, included: set[int]) -> dict[str, Any]:
                 "status": str(item.status),
                 "file": item_file_name(item) if item.index in included else None,
                 "duration_s": item.duration_s,
-                "error_message": item.error_message,
+                "error_message": GONE if item.output_key and item.index not in included and not item.error_message
+                else item.error_message,
             }
             for item in batch.items
         ],
@@ -39,14 +43,23 @@ def manifest(batch: TtsBatch, included: set[int]) -> dict[str, Any]:
 
 def build_zip(settings: Settings, batch: TtsBatch) -> str:
     """Writes the zip of the batch's completed items to the outputs bucket; returns its key."""
+    from botocore.exceptions import ClientError
+
     s3 = blobs.s3_client()
     finished = batch.finished_items()
+    included: set[int] = set()
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
             for item in finished:
-                body = s3.get_object(Bucket=settings.outputs_bucket, Key=item.output_key)["Body"].read()
+                try:
+                    body = s3.get_object(Bucket=settings.outputs_bucket, Key=item.output_key)["Body"].read()
+                except ClientError as error:  # an expired or deleted result: left out, the manifest says so
+                    if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404", "NotFound"):
+                        raise
+                    continue
                 archive.writestr(item_file_name(item), body)
-            archive.writestr(MANIFEST, json.dumps(manifest(batch, {item.index for item in finished}), indent=2))
+                included.add(item.index)
+            archive.writestr(MANIFEST, json.dumps(manifest(batch, included), indent=2))
         spool.seek(0)
         key = zip_key(batch.user_id, batch.batch_id, len(finished))
         s3.upload_fileobj(spool, settings.outputs_bucket, key, ExtraArgs={"ContentType": "application/zip"})

@@ -180,3 +180,20 @@ def test_download_is_409_until_an_item_is_done_then_a_302_to_a_zip_of_the_finish
     manifest = json.loads(archive.read("manifest.json"))
     assert [entry["status"] for entry in manifest["items"]] == ["pending", "completed", "pending"]
     assert manifest["items"][1]["file"] == "001.mp3"
+
+
+def test_a_result_deleted_from_the_bucket_is_left_out_of_the_zip_and_the_manifest_says_so(api, voice, batch_machine, store, settings):
+    batch_id = api.post("/api/tts/batch", body=_body(voice, texts=["One.", "Two."])).json["batch_id"]
+    store.batches.transition("alice", batch_id, "processing")
+    for index in (0, 1):
+        key = item_output_key("alice", batch_id, index, "mp3")
+        blobs.s3_client().put_object(Bucket=settings.outputs_bucket, Key=key, Body=b"ID3 not checked here")
+        store.batches.start_item("alice", batch_id, index)
+        store.batches.complete_item("alice", batch_id, index, output_key=key, duration_s=1.0, size_bytes=20)
+    blobs.s3_client().delete_object(Bucket=settings.outputs_bucket, Key=item_output_key("alice", batch_id, 0, "mp3"))
+    response = api.get(f"/api/tts/batch/{batch_id}/download")
+    assert response.status == 302, response.body
+    archive = zipfile.ZipFile(io.BytesIO(httpx.get(response.headers["location"]).raise_for_status().content))
+    assert sorted(archive.namelist()) == ["001.mp3", "manifest.json"]
+    entries = json.loads(archive.read("manifest.json"))["items"]
+    assert entries[0]["file"] is None and entries[0]["error_message"] == "the result has expired or was deleted"
