@@ -123,12 +123,21 @@ def test_a_websocket_upgrade_reaches_the_mounted_app(server):
         assert json.loads(websocket.recv(timeout=5))["echo"] == "still here"
 
 
-@pytest.mark.parametrize("path", ["/api/things", "/v1/nowhere", "/elsewhere"])
-def test_a_websocket_without_a_route_is_refused_at_the_handshake(server, path):
+@pytest.mark.parametrize("path", ["/api/things", "/elsewhere"])
+def test_a_websocket_outside_the_mounted_app_is_a_json_404_at_the_handshake(server, path):
     with pytest.raises(InvalidStatus) as refused:
         connect(server.url.replace("http://", "ws://") + path, open_timeout=5)
-    assert refused.value.response.status_code == 403
+    response = refused.value.response
+    assert response.status_code == 404 and response.headers["content-type"] == "application/json"
+    assert json.loads(response.body)["error"]["code"] == "route_not_found"
     assert httpx.get(f"{server.url}/api/things", timeout=5).status_code == 401  # the gateway serves on
+
+
+def test_a_websocket_the_mounted_app_does_not_route_is_refused_by_it(server):
+    """Inside /v1 the mounted app answers itself (Starlette: a close before accepting, a 403)."""
+    with pytest.raises(InvalidStatus) as refused:
+        connect(server.url.replace("http://", "ws://") + "/v1/nowhere", open_timeout=5)
+    assert refused.value.response.status_code == 403
 
 
 def test_a_mounted_app_gets_the_gateway_limits_too(server):

@@ -37,7 +37,7 @@ class HandlerApp:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "websocket":  # only mounted apps speak WebSocket
-            await send({"type": "websocket.close", "code": 1008, "reason": "No WebSocket route here."})
+            await _refuse_websocket(scope, send)
             return
         body = await _read_body(receive)
         if body is None:
@@ -60,6 +60,19 @@ class HandlerApp:
         except Exception:
             logger.exception("gateway failed on %s %s", request.method, request.path)
             return error_response(500, "internal_error", "The gateway failed; see the server log.")
+
+
+async def _refuse_websocket(scope: dict[str, Any], send: Any) -> None:
+    """The handshake answered with the gateway's JSON 404 (ASGI's denial response), not a bare 403."""
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": 1008, "reason": "No WebSocket route here."})
+        return
+    path = scope["raw_path"].decode("latin-1")
+    response = error_response(404, "route_not_found", f"No WebSocket route for {path}.")
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "websocket.http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "websocket.http.response.body", "body": response.body})
 
 
 async def _read_body(receive: Any) -> bytes | None:
