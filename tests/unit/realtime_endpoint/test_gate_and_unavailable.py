@@ -57,7 +57,7 @@ def test_a_healthy_worker_takes_the_rule_back(alb):
 
 
 def test_the_gate_reads_its_arns_from_the_environment(alb, monkeypatch):
-    elbv2, _, rule, groups = alb
+    _, _, rule, groups = alb
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("RULE_ARN", rule)
     monkeypatch.setenv("SYNTH_TARGET_GROUP_ARN", groups["synth"])
