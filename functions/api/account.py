@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from functions.api.common import current_user_id, errors, is_admin, make_app, observed_handler, success
 from voiceclone.config import get_settings
 from voiceclone.services import account
-from voiceclone.services.views import AccountView, PlatformStats
+from voiceclone.services.views.account import AccountView, PlatformStats
 from voiceclone.store import get_store
 
 router = Router()

@@ -15,7 +15,7 @@ from voiceclone.services import batch
 from voiceclone.services.batch import BatchRequest
 from voiceclone.services.batch_views import BatchSummaryView, BatchView
 from voiceclone.services.idempotency import run_once
-from voiceclone.services.views import Page
+from voiceclone.services.views.base import Page
 from voiceclone.store import get_store
 
 router = Router()

@@ -19,7 +19,7 @@ from voiceclone.config import get_settings
 from voiceclone.domain.errors import DomainError, Unauthorized
 from voiceclone.observability import API_REQUEST_ID, Component, Service
 from voiceclone.principal import InsufficientScope, Principal, check_access, principal_from_claims, refusal_of
-from voiceclone.services.views import ErrorBody
+from voiceclone.services.views.base import ErrorBody
 
 API = Component(Service.API)
 logger = API.logger

@@ -15,7 +15,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from functions.api.common import current_user_id, errors, make_app, observed_handler, success
 from voiceclone.services import api_keys
 from voiceclone.services.api_keys import CreateApiKeyRequest
-from voiceclone.services.views import ApiKeyView, CreatedApiKey, Page
+from voiceclone.services.views.api_keys import ApiKeyView, CreatedApiKey
+from voiceclone.services.views.base import Page
 from voiceclone.store import get_store
 
 router = Router()

@@ -13,7 +13,8 @@ from voiceclone.config import get_settings
 from voiceclone.domain.samples import SampleStatus
 from voiceclone.services import samples
 from voiceclone.services.samples import CreateSampleRequest, UpdateSampleRequest
-from voiceclone.services.views import CreatedSample, Page, SampleView
+from voiceclone.services.views.base import Page
+from voiceclone.services.views.samples import CreatedSample, SampleView
 from voiceclone.store import get_store
 
 router = Router()

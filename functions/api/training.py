@@ -7,14 +7,28 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from functions.api.common import current_user_id, errors, header, is_admin, make_app, observed_handler, success
+from functions.api.common import (
+    current_user_id,
+    errors,
+    header,
+    is_admin,
+    make_app,
+    observed_handler,
+    success,
+)
 from voiceclone.config import get_settings
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.training import ModelType, QualityTarget
 from voiceclone.services import training
 from voiceclone.services.idempotency import run_once
 from voiceclone.services.training import StartTrainingRequest, ValidateSamplesRequest
-from voiceclone.services.views import Page, SamplesValidation, SuitableSamples, TrainingJobView, TrainingStats
+from voiceclone.services.views.base import Page
+from voiceclone.services.views.training import (
+    SamplesValidation,
+    SuitableSamples,
+    TrainingJobView,
+    TrainingStats,
+)
 from voiceclone.store import get_store
 
 router = Router()

@@ -15,7 +15,9 @@ from voiceclone.domain.timestamps import Timestamps
 from voiceclone.services import tts
 from voiceclone.services.idempotency import run_once
 from voiceclone.services.tts import GenerateRequest
-from voiceclone.services.views import AvailableModels, ModelInfo, Page, TtsJobView, TtsResult
+from voiceclone.services.views.base import Page
+from voiceclone.services.views.engines import AvailableModels, ModelInfo
+from voiceclone.services.views.tts import TtsJobView, TtsResult
 from voiceclone.store import get_store
 
 router = Router()

@@ -14,7 +14,9 @@ from voiceclone.config import get_settings
 from voiceclone.domain.voices import Visibility, VoiceStatus
 from voiceclone.services import quality, voices
 from voiceclone.services.quality import SimilarityRequest
-from voiceclone.services.views import Page, SimilarityView, VoiceQualityView, VoiceView
+from voiceclone.services.views.base import Page
+from voiceclone.services.views.quality import SimilarityView, VoiceQualityView
+from voiceclone.services.views.voices import VoiceView
 from voiceclone.services.voices import UpdateVoiceRequest
 from voiceclone.store import get_store
 

@@ -17,7 +17,7 @@ from voiceclone.domain.voices import VoiceStatus
 from voiceclone.services import training as training_service
 from voiceclone.services import tts as tts_service
 from voiceclone.services import voices as voices_service
-from voiceclone.services.views import VoiceView
+from voiceclone.services.views.voices import VoiceView
 from voiceclone.workflows.engine_status import refresh_engine_status
 
 from .records import job_dict, ready_sample

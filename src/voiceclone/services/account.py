@@ -5,8 +5,12 @@ from __future__ import annotations
 from voiceclone.config import Settings
 from voiceclone.domain.errors import Forbidden
 from voiceclone.domain.timeutil import month_key
-from voiceclone.services.views import AccountView, PlatformStats, UsageView
+from voiceclone.services.views.account import AccountView, PlatformStats, UsageView
 from voiceclone.store import Store
+from voiceclone.store.jobs import JobRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.samples import SampleRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.users import UserRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.voices import VoiceRepository  # noqa: F401  a repository used here: loads with the module
 
 
 def me(store: Store, settings: Settings, user_id: str) -> AccountView:

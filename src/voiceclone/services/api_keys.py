@@ -18,8 +18,10 @@ from voiceclone.domain.api_keys import (
 from voiceclone.domain.errors import LimitExceeded, NotFound
 from voiceclone.domain.ids import new_id
 from voiceclone.domain.timeutil import utcnow
-from voiceclone.services.views import ApiKeyView, CreatedApiKey, Page, page_of
+from voiceclone.services.views.api_keys import ApiKeyView, CreatedApiKey
+from voiceclone.services.views.base import Page, page_of
 from voiceclone.store import Store
+from voiceclone.store.api_keys import ApiKeyRepository  # noqa: F401  a repository used here: loads with the module
 
 
 class CreateApiKeyRequest(BaseModel):

@@ -36,8 +36,11 @@ from voiceclone.services import quotas
 from voiceclone.services.batch_views import BatchCounts, BatchItemView, BatchSummaryView, BatchView
 from voiceclone.services.launch import cancel, launch
 from voiceclone.services.tts import MAX_TEXT_CHARACTERS, GenerateRequest, _speaker
-from voiceclone.services.views import EngineView, Page
+from voiceclone.services.views.base import Page
+from voiceclone.services.views.engines import EngineView
 from voiceclone.store import Store
+from voiceclone.store.batches import BatchRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.users import UserRepository  # noqa: F401  a repository used here: loads with the module
 from voiceclone.workflows import batch_archive
 
 CANCELLED_MESSAGE = "cancelled by the user"

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.tts import OutputFormat, VoiceSettings
-from voiceclone.services.views import ViewModel
+from voiceclone.services.views.base import ViewModel
 
 
 class BatchItemView(ViewModel):

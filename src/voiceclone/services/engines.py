@@ -25,8 +25,16 @@ from voiceclone.domain.registry import REGISTRY, ModelType, spec_of
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.domain.tts import OutputFormat
 from voiceclone.domain.voices import Visibility, VoiceModel, VoiceStatus
-from voiceclone.services.views import AvailableModels, AvailableVoice, EngineView, ModelInfo, VoiceSource
+from voiceclone.services.views.engines import (
+    AvailableModels,
+    AvailableVoice,
+    EngineView,
+    ModelInfo,
+    VoiceSource,
+)
 from voiceclone.store import Store
+from voiceclone.store.engine_status import EngineStatusRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.voices import VoiceRepository  # noqa: F401  a repository used here: loads with the module
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from voiceclone.quality.embeddings import SAMPLE, VOICE, SpeakerEmbeddings
 from voiceclone.quality.report import VoiceQualityReport
 from voiceclone.quality.similarity import cosine, same_speaker, same_speaker_probability
 from voiceclone.quality.thresholds import CALIBRATION
-from voiceclone.services.views import SimilarityView, VoiceQualityView
+from voiceclone.services.views.quality import SimilarityView, VoiceQualityView
 from voiceclone.store import Store
+from voiceclone.store.samples import SampleRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.voices import VoiceRepository  # noqa: F401  a repository used here: loads with the module
 
 NOT_EVALUATED = "this voice was made before quality reports existed: train it again to get one"
 TRAINING_KEYS = ("steps", "resumed_from_step", "final_loss", "train_seconds", "clips", "model_type")

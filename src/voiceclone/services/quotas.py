@@ -9,7 +9,10 @@ from voiceclone.domain.errors import LimitExceeded, QuotaExceeded
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.domain.users import PlanLimits
 from voiceclone.store import Store
+from voiceclone.store.batches import BatchRepository  # noqa: F401  a repository used here: loads with the module
 from voiceclone.store.jobs import JobRepository, QueuePlace, admission_queue
+from voiceclone.store.users import UserRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.voices import VoiceRepository  # noqa: F401  a repository used here: loads with the module
 
 # How long admission waits for a rival to write its ticket (a crashed request's job stops being waited for).
 TICKET_WAIT_S = 2.0

@@ -13,8 +13,12 @@ from voiceclone.domain.ids import SAMPLE_PREFIX, new_id
 from voiceclone.domain.languages import Language
 from voiceclone.domain.readiness import rejudged_fields
 from voiceclone.domain.samples import ACCEPTED_CONTENT_TYPES, AUDIO_CONTENT_TYPES, SampleStatus, VoiceSample
-from voiceclone.services.views import CreatedSample, Page, SampleView, UploadForm, page_of
+from voiceclone.services.views.base import Page, page_of
+from voiceclone.services.views.samples import CreatedSample, SampleView, UploadForm
 from voiceclone.store import Store
+from voiceclone.store.jobs import JobRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.samples import SampleRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.users import UserRepository  # noqa: F401  a repository used here: loads with the module
 
 
 class CreateSampleRequest(BaseModel):

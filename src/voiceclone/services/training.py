@@ -26,17 +26,20 @@ from voiceclone.domain.training import (
 from voiceclone.domain.voices import VoiceModel, VoiceStatus
 from voiceclone.services import quotas
 from voiceclone.services.launch import cancel, launch
-from voiceclone.services.views import (
-    Page,
+from voiceclone.services.views.base import Page, page_of
+from voiceclone.services.views.samples import SampleView
+from voiceclone.services.views.training import (
     SampleCheck,
     SamplesValidation,
-    SampleView,
     SuitableSamples,
     TrainingJobView,
     TrainingStats,
-    page_of,
 )
 from voiceclone.store import Store
+from voiceclone.store.jobs import JobRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.samples import SampleRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.users import UserRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.voices import VoiceRepository  # noqa: F401  a repository used here: loads with the module
 from voiceclone.workflows.remote_voices import remote_clone_unavailable
 
 MAX_SAMPLES = 100

@@ -24,16 +24,13 @@ from voiceclone.services import engines as engine_registry
 from voiceclone.services import quotas
 from voiceclone.services.launch import cancel, launch
 from voiceclone.services.tts_text import check_style, choose_language
-from voiceclone.services.views import (
-    AvailableModels,
-    EngineView,
-    ModelInfo,
-    Page,
-    TtsJobView,
-    TtsResult,
-    page_of,
-)
+from voiceclone.services.views.base import Page, page_of
+from voiceclone.services.views.engines import AvailableModels, EngineView, ModelInfo
+from voiceclone.services.views.tts import TtsJobView, TtsResult
 from voiceclone.store import Store
+from voiceclone.store.jobs import JobRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.users import UserRepository  # noqa: F401  a repository used here: loads with the module
+from voiceclone.store.voices import VoiceRepository  # noqa: F401  a repository used here: loads with the module
 
 # Hard cap before any plan applies (the plan's max_text_length is usually lower).
 MAX_TEXT_CHARACTERS = 100_000

@@ -18,6 +18,7 @@ from voiceclone.domain.long_form import LanguagePart
 from voiceclone.domain.registry import REGISTRY, EngineSpec
 from voiceclone.domain.samples import SampleStatus
 from voiceclone.store import Store
+from voiceclone.store.samples import SampleRepository  # noqa: F401  a repository used here: loads with the module
 from voiceclone.text.detection import detect_text, engine_code
 
 EXCERPT_CHARACTERS = 40  # of a refused part, quoted in the error

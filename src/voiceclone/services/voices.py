@@ -9,8 +9,10 @@ from voiceclone.config import Settings
 from voiceclone.domain.errors import NotFound
 from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
 from voiceclone.domain.voices import Visibility, VoiceStatus
-from voiceclone.services.views import Page, VoiceView
+from voiceclone.services.views.base import Page
+from voiceclone.services.views.voices import VoiceView
 from voiceclone.store import Store
+from voiceclone.store.voices import VoiceRepository  # noqa: F401  a repository used here: loads with the module
 
 
 class UpdateVoiceRequest(BaseModel):

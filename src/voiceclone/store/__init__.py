@@ -12,6 +12,9 @@ collection; every read and write of user data takes the user id:
 - `store.engine_status` EngineStatusRepository (engine_status: probes, weights, workers; platform data)
 - `store.api_keys`  ApiKeyRepository      (api_keys: hashed personal API keys; looked up by hash)
 
+A repository's module is imported where the store is first asked for it; the services import the
+repositories they use, so an API handler loads its own area's only (the cold start).
+
 The client is created once per process and reused across Lambda invocations; indexes are created the
 first time a database is opened in a process.
 """
