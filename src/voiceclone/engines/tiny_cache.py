@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 
-def cache_root(engine: str) -> Path:
-    return Path(os.environ.get("VOICECLONE_CACHE_DIR", ".cache")).resolve() / f"tiny_{engine}"
+def cache_root(folder: str) -> Path:
+    """`.cache/<folder>` (VOICECLONE_CACHE_DIR overrides `.cache`), e.g. "tiny_xtts"."""
+    return Path(os.environ.get("VOICECLONE_CACHE_DIR", ".cache")).resolve() / folder
 
 
 def cache_key(spec: Any) -> str:

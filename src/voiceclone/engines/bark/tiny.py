@@ -14,7 +14,7 @@ from typing import Any
 
 from voiceclone.engines.tiny_cache import cache_root, cached_model_dir
 
-CACHE_ROOT = cache_root("bark")
+CACHE_ROOT = cache_root("tiny_bark")
 BUILDER_VERSION = 1
 
 SMALL = {"n_layer": 1, "n_head": 2, "n_embd": 32, "block_size": 1024, "dropout": 0.0, "bias": True}

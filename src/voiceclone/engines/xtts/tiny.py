@@ -16,7 +16,7 @@ from pathlib import Path
 
 from voiceclone.engines.tiny_cache import cache_root, cached_model_dir
 
-CACHE_ROOT = cache_root("xtts")
+CACHE_ROOT = cache_root("tiny_xtts")
 BUILDER_VERSION = 1  # bump when the files built change, so stale caches are not reused
 
 # Small enough to build in seconds and train a step in under a second on 2 CPU cores.

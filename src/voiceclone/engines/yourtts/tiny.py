@@ -14,7 +14,7 @@ from pathlib import Path
 
 from voiceclone.engines.tiny_cache import cache_root, cached_model_dir
 
-CACHE_ROOT = cache_root("yourtts")
+CACHE_ROOT = cache_root("tiny_yourtts")
 BUILDER_VERSION = 1
 
 LANGUAGES = ("en", "fr-fr", "pt-br")  # the official checkpoint's languages, in its language_ids.json order
