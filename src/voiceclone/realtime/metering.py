@@ -99,6 +99,10 @@ class SessionMeter:
         self._blocks.append(_Block(charge_id, size))
         self.reserved += size
 
+    def covers(self, characters: int) -> bool:
+        """True when `characters` more fit in what is reserved already (reserve() then needs no database)."""
+        return self.used + characters <= self.reserved
+
     def reserve_ahead(self, block: int) -> None:
         """A first block reserved before any text arrives, so the first sentence waits for no database."""
         if self.reserved == 0:

@@ -140,8 +140,12 @@ class StreamSession:
 
     async def _speak(self, segments: list[Segment]) -> None:
         assert self.prepared is not None and self.producer is not None
+        meter, block = self.prepared.meter, self.prepared.limits.max_text_length
         for segment in segments:
-            await asyncio.to_thread(self.prepared.meter.reserve, segment.characters, self.prepared.limits.max_text_length)
+            if meter.covers(segment.characters):  # in memory: no thread hop on the way to the first audio
+                meter.reserve(segment.characters, block)
+            else:
+                await asyncio.to_thread(meter.reserve, segment.characters, block)
             self.producer.submit(segment)
 
     async def _send(self) -> None:
