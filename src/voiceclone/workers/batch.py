@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from voiceclone.domain.batch import BatchItem, TtsBatch, item_output_key
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.engines.base import BadInput
+from voiceclone.engines.registry import EngineRegistry
 from voiceclone.quality.per_result import result_quality
 from voiceclone.services.batch import end_item
 from voiceclone.store import Store
@@ -112,6 +113,11 @@ class SynthQueueHandler:
 
     def __init__(self, single: SynthHandler, batch: BatchSynthHandler):
         self.single, self.batch = single, batch
+
+    @property
+    def registry(self) -> EngineRegistry:
+        """The engines this worker serves (workers.resources.register_engines registers them)."""
+        return self.single.registry
 
     def handle(self, message: SynthMessage | BatchSynthMessage, context: JobContext) -> BaseModel:
         if isinstance(message, BatchSynthMessage):

@@ -22,6 +22,7 @@ from voiceclone.engines.xtts.tiny import tiny_xtts_dir
 from voiceclone.engines.yourtts.tiny import tiny_yourtts_dir
 from voiceclone.services.engines import available_models
 from voiceclone.workers import resources
+from voiceclone.workers.batch import BatchSynthHandler, SynthQueueHandler
 from voiceclone.workers.synth import SynthHandler
 from voiceclone.workers.voice_cache import VoiceCache
 from voiceclone.workflows.engine_status import refresh_engine_status
@@ -104,13 +105,16 @@ def test_a_yourtts_voice_and_a_bark_preset_speak_through_the_synth_worker(
 
 
 def test_the_worker_registers_what_it_serves_and_the_listing_shows_it_available(
-    worker_settings, aws, store, synth_worker
+    worker_settings, aws, store, synth_worker, queue_url
 ):
     refresh_engine_status(store, worker_settings, aws.client("s3"))  # weights in place: base/yourtts/, base/bark/
     before = {e.model_type: e for e in available_models(store, worker_settings, USER).engines}
     assert before[ModelType.YOURTTS].unavailable_reason == "no worker serving it"
 
-    registration = resources.register_engines(synth_worker, worker_settings)
+    # as build_worker makes it: single jobs and batch groups from the one synth queue
+    queue_handler = SynthQueueHandler(synth_worker.handler, BatchSynthHandler(synth_worker.handler, store))
+    registration = resources.register_engines(make_worker(queue_handler, queue_url, store, aws), worker_settings)
+    assert registration is not None
     registration()
     try:
         engines = {e.model_type: e for e in available_models(store, worker_settings, USER).engines}
