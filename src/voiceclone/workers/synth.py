@@ -75,7 +75,7 @@ class SynthHandler:
         checkpoints = self._checkpoints(message, planned)
 
         def sentence_done(done: int, total: int) -> None:
-            context.progress(0.1 + 0.75 * done / total, f"sentence {done} of {total}")
+            context.progress(0.1 + 0.75 * done / max(total, 1), f"sentence {done} of {total}")
 
         sentence_done(0, len(planned))
         try:
