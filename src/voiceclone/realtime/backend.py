@@ -17,6 +17,7 @@ from voiceclone.domain.errors import InvalidInput
 from voiceclone.domain.registry import EngineSpec, spec_of
 from voiceclone.engines.base import Engine
 from voiceclone.engines.registry import EngineRegistry
+from voiceclone.realtime.engine_isolation import private_voice
 from voiceclone.realtime.errors import ServiceBusy
 from voiceclone.store import Store
 from voiceclone.workers.voice_loading import VoiceLoader, VoiceRef
@@ -81,4 +82,5 @@ class SynthesisBackend:
         with tempfile.TemporaryDirectory(prefix="voiceclone-realtime-") as work_dir:
             loaded, _hit = self.voices.get(engine, ref, Path(work_dir))
         language = record.languages[0] if record.languages else "en"
-        return Speaker(record.voice_id, spec, engine, loaded.voice, language, engine.capabilities(record.model_type).sample_rate)
+        voice = private_voice(engine, loaded.voice)  # concurrent streams and jobs never share generation state
+        return Speaker(record.voice_id, spec, engine, voice, language, engine.capabilities(record.model_type).sample_rate)
