@@ -35,14 +35,14 @@ def _stream(decoder, latents, piece_frames):
 
 
 def test_streamed_audio_matches_a_single_decode():
-    latents = torch.randn(1, 200, 4)
+    latents = torch.randn(1, 200, 4, generator=torch.Generator().manual_seed(7))  # not the global RNG state
     whole = CountingDecoder()(latents).squeeze().numpy()
     streamed = np.concatenate(_stream(CountingDecoder(), latents, 10))
     assert len(streamed) == len(whole)
     # Identical except inside the short crossfades at the seams (2 frames of every 10 here).
     differing = np.abs(streamed - whole) > 1e-5
     assert differing.mean() <= 0.2
-    assert np.corrcoef(streamed, whole)[0, 1] > 0.99
+    assert np.corrcoef(streamed, whole)[0, 1] > 0.98  # over 300 seeds: at least 0.983
 
 
 def test_decoding_cost_grows_linearly_with_length():
