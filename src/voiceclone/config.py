@@ -1,18 +1,32 @@
 """Settings read once from the environment (prefix ``VOICECLONE_``).
 
 Other parts may add fields here; keep one flat model so every Lambda parses its environment once.
+Every field is a scalar, so a plain pydantic model reads the variables itself (names matched without
+regard to case, as pydantic-settings does; arguments win over the environment): pydantic-settings'
+sources (dotenv, CLI, secrets files) are not needed and cost every Lambda's cold start.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+ENV_PREFIX = "VOICECLONE_"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="VOICECLONE_", extra="ignore")
+def _from_environment() -> dict[str, str]:
+    prefix = ENV_PREFIX.lower()
+    return {name.lower()[len(prefix):]: value for name, value in os.environ.items() if name.lower().startswith(prefix)}
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**{**_from_environment(), **values})
 
     # MongoDB
     mongo_uri: str = "mongodb://127.0.0.1:27017"

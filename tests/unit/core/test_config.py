@@ -25,3 +25,11 @@ def test_environment_overrides_and_validation(monkeypatch):
     monkeypatch.setenv("VOICECLONE_UPLOAD_MAX_BYTES", "0")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_names_match_without_case_and_arguments_win(monkeypatch):
+    monkeypatch.setenv("voiceclone_Db_Name", "from-env")
+    monkeypatch.setenv("VOICECLONE_XTTS_MAX_NEW_TOKENS", "40")
+    monkeypatch.setenv("VOICECLONE_NOT_A_SETTING", "ignored")
+    assert Settings().db_name == "from-env" and Settings().xtts_max_new_tokens == 40
+    assert Settings(db_name="given").db_name == "given"
