@@ -12,7 +12,7 @@ from voiceclone.domain.ids import TRAINING_JOB_PREFIX, VOICE_PREFIX, new_id
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.languages import Language
 from voiceclone.domain.readiness import infer_language, training_problems, verdict_for
-from voiceclone.domain.registry import REGISTRY
+from voiceclone.domain.registry import REGISTRY, TrainingStep, spec_of
 from voiceclone.domain.samples import VoiceSample
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.domain.training import (
@@ -40,7 +40,6 @@ from voiceclone.store.jobs import JobRepository  # noqa: F401  a repository used
 from voiceclone.store.samples import SampleRepository  # noqa: F401  a repository used here: loads with the module
 from voiceclone.store.users import UserRepository  # noqa: F401  a repository used here: loads with the module
 from voiceclone.store.voices import VoiceRepository  # noqa: F401  a repository used here: loads with the module
-from voiceclone.workflows.remote_voices import remote_clone_unavailable
 
 MAX_SAMPLES = 100
 
@@ -86,6 +85,19 @@ def _usable_samples(
     if problems:
         raise SamplesNotUsable(problems)
     return [found[sample_id] for sample_id in sample_ids]
+
+
+def remote_clone_unavailable(settings: Settings, model_type: str) -> str | None:
+    """Why training cannot clone `model_type` at its provider here (no key configured); None when it can
+    or when the model type does not clone remotely."""
+    spec = spec_of(model_type)
+    if spec is None or spec.training_step != TrainingStep.REMOTE_CLONE:
+        return None
+    from voiceclone.engines.remote.keys import load_provider_keys  # no network: the environment or the secret
+
+    if load_provider_keys(settings.provider_keys_secret_arn).configured(spec.engine):
+        return None
+    return f"{model_type} has no API key configured on this platform: it cannot clone voices here"
 
 
 def _check_engine_here(settings: Settings, model_type: ModelType) -> None:

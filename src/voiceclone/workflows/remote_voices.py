@@ -22,19 +22,6 @@ from voiceclone.workflows.events import RemoteCloneEvent
 logger = logging.getLogger(__name__)
 
 
-def remote_clone_unavailable(settings: Settings, model_type: str) -> str | None:
-    """Why training cannot clone `model_type` at its provider here (no key configured); None when it can
-    or when the model type does not clone remotely."""
-    spec = spec_of(model_type)
-    if spec is None or spec.training_step != TrainingStep.REMOTE_CLONE:
-        return None
-    from voiceclone.engines.remote.keys import load_provider_keys  # no network: the environment or the secret
-
-    if load_provider_keys(settings.provider_keys_secret_arn).configured(spec.engine):
-        return None
-    return f"{model_type} has no API key configured on this platform: it cannot clone voices here"
-
-
 def clone_voice(settings: Settings, step: RemoteCloneEvent, s3: Any) -> TrainResult:
     """The RemoteClone state: the voice added at the provider from the job's clips, answered as the GPU
     trainer answers (register-voice stores the provider's voice id as the voice's only artifact)."""
