@@ -150,11 +150,13 @@ def signing_key(tmp_path_factory) -> LocalSigningKey:
 def realtime(  # registry and instant_voice_files are the worker tests' fixtures
     settings, aws, registry, instant_voice_files: dict[str, Path], signing_key, request  # noqa: F811
 ) -> Iterator[RealtimeServer]:
-    limits = getattr(request, "param", None) or RealtimeLimits(reauth_interval_s=0.5)
+    options = getattr(request, "param", None) or {}  # indirect parametrisation: {"limits": ..., "max_streams": ...}
+    limits = options.get("limits") or RealtimeLimits(reauth_interval_s=0.5)
     store = Store.from_settings(settings)
     s3 = aws.client("s3")
     recording = RecordingRegistry(registry)
-    backend = SynthesisBackend(recording, VoiceLoader(settings, s3, VoiceCache(64 * 1024 * 1024)))  # type: ignore[arg-type]
+    voices = VoiceLoader(settings, s3, VoiceCache(64 * 1024 * 1024))
+    backend = SynthesisBackend(recording, voices, options.get("max_streams", 4))  # type: ignore[arg-type]
     authenticator = Authenticator(signing_key.verifier(), store.api_keys, cache_ttl_s=0.5)
     app = create_realtime_app(settings, store, backend, authenticator, limits)
     url, server, thread = serve(app)

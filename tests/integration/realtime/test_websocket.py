@@ -157,7 +157,7 @@ def test_bad_credentials_and_bad_frames_are_refused_with_their_codes(realtime):
         assert websocket.close_code == 4422
 
 
-@pytest.mark.parametrize("realtime", [RealtimeLimits(reauth_interval_s=0.3)], indirect=True)
+@pytest.mark.parametrize("realtime", [{"limits": RealtimeLimits(reauth_interval_s=0.3)}], indirect=True)
 def test_a_key_revoked_while_connected_closes_the_stream_with_4401(realtime):
     secret, key_id = realtime.api_key()
     with open_stream(realtime, secret) as websocket:
@@ -183,3 +183,25 @@ def test_cancelling_the_sessions_job_through_the_api_ends_the_stream_and_refunds
     realtime.wait_for(lambda: realtime.usage() < len(long_text), what="refund")
     assert spoken <= realtime.usage()
     assert realtime.store.tts.get("alice", ready["session_id"]).status == JobStatus.CANCELLED
+
+
+@pytest.mark.parametrize("realtime", [{"max_streams": 1}], indirect=True)
+def test_a_worker_with_every_slot_busy_refuses_at_once_with_4503_and_503(realtime):
+    import openai
+
+    with open_stream(realtime) as holding:
+        assert start(holding, realtime)["type"] == "ready"  # the worker's one slot
+        with open_stream(realtime) as second:
+            refused = start(second, realtime)
+            assert refused["code"] == "service_busy"
+            with pytest.raises(ConnectionClosed):
+                second.recv(timeout=10)
+            assert second.close_code == 4503
+        client = openai.OpenAI(base_url=realtime.url + "/v1", api_key=realtime.token(), max_retries=0)
+        with pytest.raises(openai.InternalServerError) as busy:
+            client.audio.speech.create(model="tts-1", voice=realtime.voice_id, input="Hello.")
+        assert busy.value.status_code == 503 and busy.value.response.headers["retry-after"] == "5"
+    # The slot is free again once the first session ends.
+    realtime.wait_for(lambda: client.with_raw_response.models.list().status_code == 200, what="models")
+    realtime.wait_for(lambda: realtime.store.tts.count_active("alice") == 0, what="session settled")
+    assert client.audio.speech.create(model="tts-1", voice=realtime.voice_id, input="Hello.").read()
