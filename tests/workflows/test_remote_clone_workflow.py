@@ -12,8 +12,7 @@ from tests.support.fakes.elevenlabs_fake import FakeElevenLabs
 from voiceclone import blobs, config
 from voiceclone.domain.errors import InvalidInput
 from voiceclone.domain.jobs import JobStatus
-from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
-from voiceclone.domain.voices import VoiceStatus
+from voiceclone.domain.voices import PROVIDER_VOICE_ARTIFACT, VoiceStatus
 from voiceclone.services import training as training_service
 from voiceclone.services import tts as tts_service
 from voiceclone.services import voices as voices_service

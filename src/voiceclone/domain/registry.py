@@ -16,22 +16,11 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from voiceclone.domain.languages import XTTS_V2_LANGUAGES
+from voiceclone.domain.model_types import ModelType
 from voiceclone.domain.tts import OutputFormat, VoiceSettings
 
 # Typical speaking rate of read English text: turns characters into seconds of audio.
 CHARACTERS_PER_SECOND = 15.0
-# A voice cloned at a remote engine keeps the provider's voice id under this name among its artifact keys.
-PROVIDER_VOICE_ARTIFACT = "provider_voice_id"
-
-
-class ModelType(StrEnum):
-    XTTS_V2 = "xtts_v2"  # fine-tune the GPT part of XTTS v2 on the samples
-    XTTS_V2_INSTANT = "xtts_v2_instant"  # zero-shot: speaker latents from the samples, no training
-    YOURTTS = "yourtts"  # Coqui YourTTS: zero-shot from a d-vector of the samples
-    BARK = "bark"  # Suno Bark: its speaker prompts only
-    ELEVENLABS = "elevenlabs"  # ElevenLabs API: instant voice clone (add voice) or its voices
-    OPENAI = "openai"  # OpenAI TTS API: preset voices
-    AZURE = "azure"  # Azure Speech neural voices
 
 
 class RunsOn(StrEnum):

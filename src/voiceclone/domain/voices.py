@@ -8,7 +8,10 @@ from typing import Any
 from pydantic import Field
 
 from voiceclone.domain.base import Record
-from voiceclone.domain.training import ModelType
+from voiceclone.domain.model_types import ModelType
+
+# A voice cloned at a remote engine keeps the provider's voice id under this name among its artifact keys.
+PROVIDER_VOICE_ARTIFACT = "provider_voice_id"
 
 
 class VoiceStatus(StrEnum):

@@ -20,8 +20,8 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from voiceclone.config import Settings
-from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
 from voiceclone.domain.samples import SampleStatus
+from voiceclone.domain.voices import PROVIDER_VOICE_ARTIFACT
 from voiceclone.store import Store
 from voiceclone.store.reconciliation import SAMPLE_FILE_MISSING, VOICE_FILES_MISSING, ReconciliationQueries
 

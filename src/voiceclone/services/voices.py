@@ -7,8 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from voiceclone import blobs
 from voiceclone.config import Settings
 from voiceclone.domain.errors import NotFound
-from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
-from voiceclone.domain.voices import Visibility, VoiceStatus
+from voiceclone.domain.voices import PROVIDER_VOICE_ARTIFACT, Visibility, VoiceStatus
 from voiceclone.services.views.base import Page
 from voiceclone.services.views.voices import VoiceView
 from voiceclone.store import Store

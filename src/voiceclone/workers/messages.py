@@ -15,9 +15,9 @@ from voiceclone.domain.jobs import JobCancelled
 
 # The domain's definitions, one each: model types, fine-tune settings, output formats, voice settings.
 from voiceclone.domain.long_form import LanguagePart
-from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT
 from voiceclone.domain.training import FineTuneConfig, ModelType
 from voiceclone.domain.tts import OutputFormat, VoiceSettings
+from voiceclone.domain.voices import PROVIDER_VOICE_ARTIFACT
 from voiceclone.engines.base import BadInput, EngineError, ModelUnavailable
 
 

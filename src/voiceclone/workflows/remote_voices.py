@@ -13,8 +13,8 @@ import time
 from typing import Any
 
 from voiceclone.config import Settings
-from voiceclone.domain.registry import PROVIDER_VOICE_ARTIFACT, TrainingStep, spec_of
-from voiceclone.domain.voices import VoiceModel
+from voiceclone.domain.registry import TrainingStep, spec_of
+from voiceclone.domain.voices import PROVIDER_VOICE_ARTIFACT, VoiceModel
 from voiceclone.workers.messages import TrainResult
 from voiceclone.workflows.errors import EngineNotAvailable
 from voiceclone.workflows.events import RemoteCloneEvent
