@@ -11,12 +11,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from voiceclone.domain.base import Record
 from voiceclone.domain.jobs import JobStatus
 
-# ModelType is defined in the registry; the other layers import it from here or from there.
-from voiceclone.domain.registry import REGISTRY, ModelType, trainable_model_types
+# ModelType is defined in domain.model_types; the other layers import it from here or from there.
+from voiceclone.domain.model_types import ModelType
 
 
 def untrainable_reason(model_type: ModelType) -> str | None:
     """Why training cannot make a voice with this model type (the registry gives it no training step)."""
+    # The registry's table loads where a model type is checked (the training routes import it anyway),
+    # not with every module that names a training job (samples and account only count them).
+    from voiceclone.domain.registry import REGISTRY, trainable_model_types
+
     spec = REGISTRY[model_type]
     if spec.training_step is not None:
         return None
