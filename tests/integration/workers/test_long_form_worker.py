@@ -63,6 +63,18 @@ def fast_registry(tiny_model) -> EngineRegistry:
     return EngineRegistry(EngineOptions(xtts_model_dir=tiny_model, device="cpu", max_new_tokens=FAST_TOKENS))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Torch's second thread spins when the cores are busy: on a shared machine one thread costs a tenth
+    of the CPU per sentence (bench/results/long_form.md)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _payload(keys, user_id: str, job_id: str, text: str, **extra) -> dict:
     return {"voice_id": "voice_l", "model_type": "xtts_v2_instant", "voice_artifact_keys": keys, "text": text,
             "language": "en", "output_format": "wav", "output_key": f"tts/{user_id}/{job_id}.wav", **extra}
@@ -141,7 +153,7 @@ def test_a_worker_killed_mid_text_is_finished_by_another_from_the_finished_sente
     s3, log = aws.client("s3"), tmp_path / "synth.log"
     first = _start("voiceclone.workers.synth", tiny_model, {
         "VOICECLONE_SYNTH_QUEUE_URL": machine.queue_url, "VOICECLONE_WORKER_VISIBILITY_TIMEOUT_S": "4",
-        "VOICECLONE_XTTS_MAX_NEW_TOKENS": str(FAST_TOKENS)}, log)
+        "VOICECLONE_XTTS_MAX_NEW_TOKENS": str(FAST_TOKENS), "OMP_NUM_THREADS": "1"}, log)
     prefix = "checkpoints/kai/tts_kill/speech/"
     try:
         _wait_until(lambda: len(_checkpoint_keys(s3, settings.models_bucket, prefix)) >= 2, 240,
