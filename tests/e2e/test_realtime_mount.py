@@ -53,3 +53,11 @@ def test_a_websocket_reaches_the_real_time_stream_and_is_refused_without_credent
         except ConnectionClosed:
             pass
     assert websocket.close_code == 4401
+
+
+def test_the_real_time_app_speaks_with_the_cpu_synth_workers_engines(stack):
+    """One model in memory: the mounted app's backend is the CPU synth worker's registry and voice cache."""
+    assert stack.synth_handler is not None
+    backend = stack.gateway.mounts["/v1"].state.realtime.backend
+    assert backend.registry is stack.synth_handler.registry
+    assert backend.voices is stack.synth_handler.voices

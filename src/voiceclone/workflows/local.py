@@ -186,6 +186,14 @@ def _start_workers(stack: Any) -> None:
         return
     stack.on_stop(workers.stop)
     _register_engines(stack, workers)
+    _share_synth_engines(stack, workers)
+
+
+def _share_synth_engines(stack: Any, workers: CpuWorkers) -> None:
+    """The real-time app speaks with the CPU synth worker's engines and voice cache (one model in memory)."""
+    synth = workers.workers.get("synthesize")
+    handler = getattr(synth, "handler", None) if synth is not None else None
+    stack.synth_handler = getattr(handler, "single", handler)
 
 
 def _register_engines(stack: Any, workers: CpuWorkers) -> None:
