@@ -9,7 +9,7 @@ from dataclasses import dataclass
 ELEVENLABS_DEFAULT_BASE_URL = "https://api.elevenlabs.io"
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 AZURE_ENDPOINT_TEMPLATE = "https://{region}.tts.speech.microsoft.com"
-# The settings' environment names (pydantic-settings: prefix VOICECLONE_ + field name).
+# The settings' environment names (voiceclone.config: prefix VOICECLONE_ + field name).
 ENVIRONMENT_NAMES = {
     "elevenlabs_base_url": "VOICECLONE_ELEVENLABS_BASE_URL",
     "openai_base_url": "VOICECLONE_OPENAI_BASE_URL",
