@@ -14,7 +14,7 @@ _ENTITY = re.compile(r"&(?:amp|lt|gt|lrm|rlm|nbsp|#\d+|#x[0-9a-fA-F]+);")
 
 
 def _seconds(hours: str | None, minutes: str, seconds: str, millis: str) -> float:
-    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
+    return (((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(millis)) / 1000
 
 
 def problems(text: str) -> list[str]:
