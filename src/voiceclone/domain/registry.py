@@ -107,8 +107,8 @@ GPU_USD_PER_HOUR = 1.006
 GPU_PRICE_AS_OF = "2026-12-02"
 # No real-weight GPU run exists yet: the factors are the CPU figures of bench/results, an upper bound.
 XTTS_RTF = 3.22  # bench/results/xtts.md: full-size XTTS v2 architecture, CPU, 4.64 s of audio in 14.93 s
-YOURTTS_RTF = 0.40  # bench/results/engines.md: 13.872 s of audio in 5.4938 s (tiny weights, CPU)
-BARK_RTF = 9.45  # bench/results/engines.md: 2.0 s of audio in 18.9071 s (tiny weights, CPU)
+YOURTTS_RTF = 0.37  # bench/results/engines.md: 14.144 s of audio in 5.2221 s (tiny weights, CPU)
+BARK_RTF = 13.6  # bench/results/engines.md: 2.0 s of audio in 27.2467 s (tiny weights, CPU, load ~13)
 
 
 def gpu_price(realtime_factor: float, source: str) -> Price:
