@@ -166,4 +166,6 @@ class ComputeStack(Stack):
         grants.grant_listing(storage.models, role, "base/")
         grants.grant_objects(storage.models, role, "voices/", *grants.READ)
         grants.grant_objects(storage.outputs, role, "tts/", *grants.WRITE)
+        grants.grant_objects(storage.outputs, role, "batches/", *grants.WRITE)  # batch items
         workflows.tts_state_machine.grant_task_response(role)
+        workflows.tts_batch_state_machine.grant_task_response(role)
