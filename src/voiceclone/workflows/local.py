@@ -19,8 +19,8 @@ from typing import Any
 from voiceclone.config import Settings
 from voiceclone.domain.timeutil import utcnow
 from voiceclone.store import get_store
-from voiceclone.workflows import definitions as d
 from voiceclone.workflows import batch as batch_steps
+from voiceclone.workflows import definitions as d
 from voiceclone.workflows import failure, sweeper
 from voiceclone.workflows.events import CaughtError
 

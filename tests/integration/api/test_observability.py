@@ -12,7 +12,7 @@ from tests.workflows.records import ready_voice, tts_job
 from voiceclone import blobs
 from voiceclone.domain.jobs import JobStatus
 
-from .conftest import FakeLambdaContext, http_event
+from .conftest import FakeLambdaContext
 
 
 def _metrics(text: str) -> dict[str, dict]:

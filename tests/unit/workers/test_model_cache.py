@@ -12,7 +12,13 @@ from voiceclone.engines.bark.engine import BarkEngine
 from voiceclone.engines.bark.tiny import tiny_bark_dir
 from voiceclone.engines.yourtts.engine import YourTtsEngine
 from voiceclone.engines.yourtts.tiny import tiny_yourtts_dir
-from voiceclone.workers.model_cache import ManagedModel, ModelCache, gauge_for_device, model_cache, parameter_bytes
+from voiceclone.workers.model_cache import (
+    ManagedModel,
+    ModelCache,
+    gauge_for_device,
+    model_cache,
+    parameter_bytes,
+)
 
 
 def _yourtts() -> YourTtsEngine:
