@@ -208,7 +208,7 @@ def test_the_sweeper_fails_an_overdue_batch_whose_workflow_ended_and_refunds_its
     assert month_characters(harness.store, USER) == 0
 
 
-def test_a_remote_engines_items_are_spoken_one_by_one_and_a_refused_one_fails_alone(harness, aws, openai_fake):
+def test_a_remote_engines_items_are_spoken_one_by_one_and_a_refused_one_fails_alone(harness, aws, openai_fake):  # noqa: F811  # the fixture imported above
     remote_voice = ready_voice(harness.store, USER, model_type="openai")
     openai_fake.fail_next(400)  # the first item to reach the provider is refused
     texts = ["Remote line number one.", "Remote line number two."]

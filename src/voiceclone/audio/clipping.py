@@ -96,9 +96,9 @@ class ClippingHistogram:
             return 0.0, 0, 0.0
         top = int(occupied[-1])
         level = 10 ** ((LOWEST_DBFS + (top + 0.5) * BIN_DB) / 20)
-        top_bins = int(round(TOP_DB / BIN_DB))
+        top_bins = round(TOP_DB / BIN_DB)
         in_top = int(counts[max(top - top_bins + 1, 0) : top + 1].sum())
-        far, near = (int(round(d / BIN_DB)) for d in REFERENCE_DB)
+        far, near = (round(d / BIN_DB) for d in REFERENCE_DB)
         reference = counts[max(top - far, 0) : max(top - near, 0)]
         density = float(reference.mean()) if len(reference) else 0.0
         expected = PILE_FACTOR * density * top_bins
