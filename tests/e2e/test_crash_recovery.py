@@ -187,8 +187,10 @@ def test_every_acknowledged_object_is_there_with_its_etag(crash):
     keys = [key for _, key in expected]
     assert sum(key.startswith("raw/carol/") for key in keys) == 4  # every upload, the last one too
     assert any(key.startswith(f"voices/carol/{crash['voice_id']}/") for key in keys)
+    # each result: its audio, and its sentence timestamps as JSON and WebVTT beside it
     assert sorted(key for key in keys if key.startswith("tts/")) == sorted(
-        f"tts/carol/{job_id}.{fmt}" for job_id, fmt in zip(crash["spoken"], ("mp3", "wav"), strict=True))
+        f"tts/carol/{job_id}.{ext}" for job_id, fmt in zip(crash["spoken"], ("mp3", "wav"), strict=True)
+        for ext in (fmt, "timestamps.json", "vtt"))
 
 
 def test_every_record_is_there_and_the_voice_still_ready(crash, carol):
