@@ -130,7 +130,8 @@ def test_both_job_queues_park_poison_messages_in_a_dead_letter_queue(platform: S
 def test_audio_functions_are_container_images_and_the_rest_light_zips(platform: Synthesized) -> None:
     functions = platform.resources("workflows", "AWS::Lambda::Function")
     images = {key.split("Function")[0] for key, value in functions.items() if value["Properties"].get("PackageType") == "Image"}
-    assert images == {"AnalyzeSample", "EnhanceSample", "RemoteSynthesize"}  # they decode audio (numpy, soundfile)
+    # they decode audio (numpy, soundfile); a batch's remote items go through the remote step's code
+    assert images == {"AnalyzeSample", "EnhanceSample", "RemoteSynthesize", "BatchRemoteItem"}
     for key, value in functions.items():
         if key.split("Function")[0] in images:
             command = value["Properties"]["ImageConfig"]["Command"]
@@ -184,7 +185,9 @@ PARTIAL_VOICE = {("s3:DeleteObject", "Models", "voices/*"), ("s3:ListBucket", "M
         ("RemoteSynthesize", {("s3:PutObject", "Outputs", "tts/*"), ("s3:AbortMultipartUpload", "Outputs", "tts/*")}),
         ("Cleanup", set()),
         # the sweeper also refreshes engine availability: which base weights are in the models bucket
-        ("Sweeper", LEFTOVERS | PARTIAL_VOICE | {("s3:DeleteObject", "Outputs", "tts/*"), ("s3:ListBucket", "Models", "base/*")}),
+        # and purges old batches' results
+        ("Sweeper", LEFTOVERS | PARTIAL_VOICE | {("s3:DeleteObject", "Outputs", "tts/*"), ("s3:ListBucket", "Models", "base/*"),
+                     ("s3:ListBucket", "Outputs", "batches/*"), ("s3:DeleteObject", "Outputs", "batches/*")}),
     ],
 )
 def test_orchestration_functions_reach_only_the_objects_their_code_touches(
