@@ -28,6 +28,27 @@ OUTPUT_CONTENT_TYPES: dict[OutputFormat, str] = {
 }
 
 
+class StreamFormat(StrEnum):
+    """What real-time speech streams (voiceclone.realtime): raw PCM, a streamed WAV, and FFmpeg's codecs."""
+
+    PCM = "pcm"
+    WAV = "wav"
+    MP3 = "mp3"
+    OPUS = "opus"
+    AAC = "aac"
+    FLAC = "flac"
+
+
+STREAM_CONTENT_TYPES: dict[StreamFormat, str] = {
+    StreamFormat.PCM: "audio/pcm",
+    StreamFormat.WAV: "audio/wav",
+    StreamFormat.MP3: "audio/mpeg",
+    StreamFormat.OPUS: "audio/ogg",
+    StreamFormat.AAC: "audio/aac",
+    StreamFormat.FLAC: "audio/flac",
+}
+
+
 class VoiceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

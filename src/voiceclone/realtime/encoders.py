@@ -11,29 +11,11 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
 
-
-class StreamFormat(StrEnum):
-    PCM = "pcm"
-    WAV = "wav"
-    MP3 = "mp3"
-    OPUS = "opus"
-    AAC = "aac"
-    FLAC = "flac"
-
-
-CONTENT_TYPES: dict[StreamFormat, str] = {
-    StreamFormat.PCM: "audio/pcm",
-    StreamFormat.WAV: "audio/wav",
-    StreamFormat.MP3: "audio/mpeg",
-    StreamFormat.OPUS: "audio/ogg",
-    StreamFormat.AAC: "audio/aac",
-    StreamFormat.FLAC: "audio/flac",
-}
+from voiceclone.domain.tts import StreamFormat
 
 # Rates each format may be asked for (Opus encodes only these; the others take any common rate).
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)

@@ -30,11 +30,10 @@ from voiceclone.auth import AuthError
 from voiceclone.domain.errors import DomainError, LimitExceeded, NotFound, QuotaExceeded
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.text import speakable_text
-from voiceclone.domain.tts import VoiceSettings
+from voiceclone.domain.tts import StreamFormat, VoiceSettings
 from voiceclone.domain.voices import VoiceStatus
 from voiceclone.principal import Principal
 from voiceclone.realtime.context import RealtimeContext
-from voiceclone.realtime.encoders import StreamFormat
 from voiceclone.realtime.errors import ServiceBusy
 from voiceclone.realtime.producer import AudioChunk, SpeechProducer, StreamEnd, SynthesisFailed
 from voiceclone.realtime.session import PreparedStream, StreamRequest, prepare_stream

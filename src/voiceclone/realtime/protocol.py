@@ -12,8 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from voiceclone.domain.languages import Language
-from voiceclone.domain.tts import VoiceSettings
-from voiceclone.realtime.encoders import StreamFormat
+from voiceclone.domain.tts import StreamFormat, VoiceSettings
 
 MAX_TEXT_FRAME_CHARACTERS = 10_000
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from voiceclone.domain.errors import InvalidInput
 from voiceclone.domain.jobs import JobStatus
-from voiceclone.domain.tts import VoiceSettings
+from voiceclone.domain.tts import STREAM_CONTENT_TYPES, StreamFormat, VoiceSettings
 from voiceclone.domain.users import PlanLimits
 from voiceclone.principal import Principal
 from voiceclone.realtime.backend import Speaker
 from voiceclone.realtime.context import RealtimeContext
-from voiceclone.realtime.encoders import CONTENT_TYPES, StreamEncoder, StreamFormat, stream_encoder
+from voiceclone.realtime.encoders import StreamEncoder, stream_encoder
 from voiceclone.realtime.metering import SessionMeter
 from voiceclone.services import quotas
 
@@ -90,4 +90,4 @@ def prepare_stream(context: RealtimeContext, principal: Principal, request: Stre
             backend.release_slot()
         raise
     rate = request.sample_rate or speaker.sample_rate
-    return PreparedStream(context, speaker, language, encoder, CONTENT_TYPES[request.output_format], rate, limits, meter)
+    return PreparedStream(context, speaker, language, encoder, STREAM_CONTENT_TYPES[request.output_format], rate, limits, meter)

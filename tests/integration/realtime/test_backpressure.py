@@ -8,9 +8,9 @@ import time
 from tests.integration.realtime.conftest import RecordingEngine
 from voiceclone.domain.registry import REGISTRY
 from voiceclone.domain.training import ModelType
-from voiceclone.domain.tts import VoiceSettings
+from voiceclone.domain.tts import StreamFormat, VoiceSettings
 from voiceclone.realtime.backend import Speaker
-from voiceclone.realtime.encoders import StreamFormat, stream_encoder
+from voiceclone.realtime.encoders import stream_encoder
 from voiceclone.realtime.producer import AudioChunk, SpeechProducer
 from voiceclone.realtime.text_buffer import TextBuffer
 
