@@ -82,7 +82,8 @@ def test_every_training_failure_ends_the_job(how, harness, workflow_stack, worke
         request = training_service.StartTrainingRequest(voice_name="v", sample_ids=[samples[0].sample_id],
                                                         training_config={"model_type": "xtts_v2_instant"})
         if how == "delete_sample":
-            monkeypatch.setattr(mark_processing, "mark_processing", _deleting_sample_first(harness, samples[0]))
+            monkeypatch.setattr(mark_processing, "mark_processing",
+                                _first(lambda: harness.store.samples.delete(USER, samples[0].sample_id)))
         job = job_dict(harness.store.training, training_service.start_training(harness.store, harness.settings, USER, request))
     else:
         _, job = _start_training(harness, speech)
@@ -94,11 +95,12 @@ def test_every_training_failure_ends_the_job(how, harness, workflow_stack, worke
         assert harness.store.training.get(USER, job["job_id"]).error_message.startswith("an internal error stopped the job (ValueError)")
 
 
-def _deleting_sample_first(harness, sample):
+def _first(user_action):
+    """mark-processing that lets the user act (delete what the job needs) just before it runs."""
     real = mark_processing.mark_processing
 
     def step(*args, **kwargs):
-        harness.store.samples.delete(USER, sample.sample_id)  # the user deletes it as the job starts
+        user_action()
         return real(*args, **kwargs)
 
     return step
@@ -127,10 +129,11 @@ def test_every_tts_failure_ends_the_job(how, harness, workflow_stack, workers, i
         workers.start("synthesize")
     if how == "finalize":
         monkeypatch.setattr(finalize_tts, "finalize_tts", _raise(KeyError("output_key")))
+    if how == "voice_deleted":  # deleted as the job starts: deterministic, not a race with the workflow
+        monkeypatch.setattr(mark_processing, "mark_processing",
+                            _first(lambda: harness.store.voices.delete(USER, voice.voice_id)))
     request = tts_service.GenerateRequest(text="Nothing will be said.", voice_model_id=voice.voice_id)
     job = job_dict(harness.store.tts, tts_service.generate(harness.store, harness.settings, USER, request))
-    if how == "voice_deleted":
-        harness.store.voices.delete(USER, voice.voice_id)
     if how == "cancel":
         tts_service.cancel_job(harness.store, USER, job["job_id"])
     execution = harness.wait_execution(job["execution_arn"], timeout_s=60)
