@@ -124,6 +124,10 @@ class Engine(ABC):
     @abstractmethod
     def synthesize(self, text: str, voice: Any, language: str, settings: VoiceSettings) -> Audio: ...
 
+    def synthesize_many(self, texts: Sequence[str], voice: Any, language: str, settings: VoiceSettings) -> list[Audio]:
+        """Several texts in one voice, language and settings; engines that batch model passes override it."""
+        return [self.synthesize(text, voice, language, settings) for text in texts]
+
     @abstractmethod
     def stream(self, text: str, voice: Any, language: str, settings: VoiceSettings) -> Iterator[np.ndarray]:
         """Audio chunks (float32 at capabilities().sample_rate) as soon as each is ready."""

@@ -7,9 +7,11 @@ text empty once normalised) fails alone and is refunded; the others go on. Stora
 errors end the group (the workflow fails its remaining items). A cancelled batch stops at the next
 item (the progress callback raises JobCancelled).
 
-XTTS v2 inference takes one text per pass (coqui's GPT generates one sequence; padding several texts
-into one pass changes what the model conditions on), so items are spoken one after the other; what a
-group saves is the voice load, the SQS hop and the workflow steps per item.
+Items that share a language and voice settings are spoken together, up to `PASS_ITEMS` at a time,
+through `Engine.synthesize_many`: XTTS generates all their audio codes in one GPT pass (left-padded and
+masked: each sequence sees what it would alone), other engines loop. A group also saves the voice load,
+the SQS hop and the workflow steps per item. When a pass is refused (BadInput), its items are retried
+one by one so only the refused ones fail.
 
 `SynthQueueHandler` is what the synth worker runs: single jobs and batch groups share its queue, its
 engine registry and its voice cache.
@@ -38,6 +40,8 @@ from voiceclone.workers.voice_loading import LoadedVoice, VoiceRef
 
 logger = logging.getLogger(__name__)
 
+PASS_ITEMS = 8  # batch items per engine call (XTTS: one GPT pass of up to its PASS_CHUNKS text chunks)
+
 
 class BatchSynthHandler:
     kind = "synthesize_batch"
@@ -57,20 +61,17 @@ class BatchSynthHandler:
         loaded, hit = self.synth.voices.get(engine, voice, context.work_dir)  # once for the whole group
         load_s = time.perf_counter() - started
         outcomes = {"spoken": 0, "failed": 0, "skipped": 0}
-        synthesis_s = 0.0
-        for done, item in enumerate(items):
-            context.progress(done / len(items), f"speaking item {done + 1} of {len(items)}")  # raises once cancelled
-            if not self.store.batches.start_item(message.user_id, message.job_id, item.index):
-                outcomes["skipped"] += 1  # ended already (cancelled), or a redelivered message spoke it
-                continue
-            try:
-                seconds = self._speak(engine, loaded, batch, item)
-            except BadInput as refused:
-                end_item(self.store, batch, item.index, JobStatus.FAILED, str(refused))
-                outcomes["failed"] += 1
-                continue
-            synthesis_s += seconds
-            outcomes["spoken"] += 1
+        synthesis_s, done = 0.0, 0
+        for batch_pass in _passes(items):
+            context.progress(done / len(items), f"speaking items {done + 1}-{done + len(batch_pass)} of {len(items)}")
+            done += len(batch_pass)
+            started_items = [i for i in batch_pass if self.store.batches.start_item(message.user_id, message.job_id, i.index)]
+            outcomes["skipped"] += len(batch_pass) - len(started_items)  # ended already, or spoken by a redelivery
+            if started_items:
+                spoken, failed, seconds = self._speak_pass(engine, loaded, batch, started_items)
+                outcomes["spoken"] += spoken
+                outcomes["failed"] += failed
+                synthesis_s += seconds
         return BatchSynthResult(
             **outcomes,
             metrics={
@@ -81,11 +82,33 @@ class BatchSynthHandler:
             },
         )
 
-    def _speak(self, engine: Any, loaded: LoadedVoice, batch: TtsBatch, item: BatchItem) -> float:
-        """Speaks, measures, encodes and uploads one item, then records it; returns the synthesis seconds."""
+    def _speak_pass(self, engine: Any, loaded: LoadedVoice, batch: TtsBatch, items: list[BatchItem]) -> tuple[int, int, float]:
+        """Speaks items of one language and settings in one engine call: (spoken, failed, synthesis seconds)."""
+        first = items[0]
         started = time.perf_counter()
-        audio = engine.synthesize(item.text, loaded.voice, item.language, item.voice_settings)
-        synthesis_s = time.perf_counter() - started
+        try:
+            audios = engine.synthesize_many([i.text for i in items], loaded.voice, first.language, first.voice_settings)
+        except BadInput:  # refused before any work: find which items, one by one
+            results = [self._speak_alone(engine, loaded, batch, item) for item in items]
+            return sum(r[0] for r in results), sum(r[1] for r in results), sum(r[2] for r in results)
+        seconds = time.perf_counter() - started
+        for item, audio in zip(items, audios, strict=True):
+            self._deliver(loaded, batch, item, audio, seconds / len(items))
+        return len(items), 0, seconds
+
+    def _speak_alone(self, engine: Any, loaded: LoadedVoice, batch: TtsBatch, item: BatchItem) -> tuple[int, int, float]:
+        started = time.perf_counter()
+        try:
+            audio = engine.synthesize(item.text, loaded.voice, item.language, item.voice_settings)
+        except BadInput as refused:
+            end_item(self.store, batch, item.index, JobStatus.FAILED, str(refused))
+            return 0, 1, 0.0
+        seconds = time.perf_counter() - started
+        self._deliver(loaded, batch, item, audio, seconds)
+        return 1, 0, seconds
+
+    def _deliver(self, loaded: LoadedVoice, batch: TtsBatch, item: BatchItem, audio: Any, synthesis_s: float) -> None:
+        """Measures, encodes and uploads one item's audio, then records the item completed."""
         delivered = normalize_loudness(audio.samples, audio.sample_rate)
         quality = result_quality(delivered, audio.sample_rate, item.text, loaded.reference, synthesis_s)
         data, content_type = render(delivered, audio.sample_rate, item.output_format)
@@ -101,7 +124,14 @@ class BatchSynthHandler:
             size_bytes=len(data),
             quality_score=None if score is None else min(max(float(score), 0.0), 1.0),
         )
-        return synthesis_s
+
+
+def _passes(items: list[BatchItem]) -> list[list[BatchItem]]:
+    """Items in passes of up to PASS_ITEMS sharing language and voice settings (in order of first use)."""
+    by_key: dict[tuple[str, str], list[BatchItem]] = {}
+    for item in items:
+        by_key.setdefault((item.language, item.voice_settings.model_dump_json()), []).append(item)
+    return [group[i : i + PASS_ITEMS] for group in by_key.values() for i in range(0, len(group), PASS_ITEMS)]
 
 
 class SynthQueueHandler:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from tests.support.speech import english_utterances
 from voiceclone.domain.tts import VoiceSettings
 from voiceclone.engines.base import BadInput, FineTuneConfig, TrainingClip
+from voiceclone.engines.sampling import sampling_parameters
 from voiceclone.engines.xtts.engine import XttsEngine
+from voiceclone.engines.xtts.synthesis import generate_codes, synthesize_chunks
 from voiceclone.engines.xtts.tiny import tiny_xtts_dir
 
 MAX_NEW_TOKENS = 24
@@ -81,3 +84,41 @@ def test_fine_tune_without_transcripts_and_without_asr_says_what_to_do(engine, c
 def test_unknown_model_type_is_refused(engine, clips, tmp_path):
     with pytest.raises(BadInput, match="Unknown XTTS model type"):
         engine.create_voice("bark", clips, FineTuneConfig(), lambda f, s: None, tmp_path)
+
+
+TEXTS = ["Hello there.", "A much longer sentence for the second item of this batch.", "A third one, medium."]
+
+
+def test_one_batched_gpt_pass_gives_each_text_exactly_what_it_gets_alone(engine, instant_voice):
+    voice = engine.load_voice("xtts_v2_instant", instant_voice.files)
+    params = sampling_parameters(VoiceSettings())
+    gpt = engine.model.gpt
+    alone = [synthesize_chunks(engine.model, gpt, voice.latents, [t], "en", params, MAX_NEW_TOKENS, greedy=True)[0]
+             for t in TEXTS]
+    together = synthesize_chunks(engine.model, gpt, voice.latents, TEXTS, "en", params, MAX_NEW_TOKENS, greedy=True)
+    for one, batched in zip(alone, together, strict=True):  # left padding is masked: same codes, same audio
+        assert one.shape == batched.shape and np.abs(one).max() > 0
+        np.testing.assert_allclose(batched, one, atol=1e-5)
+
+
+def test_batched_codes_match_coquis_own_single_sequence_generate(engine, instant_voice):
+    voice = engine.load_voice("xtts_v2_instant", instant_voice.files)
+    gpt, cond = engine.model.gpt, voice.latents.gpt_cond_latent
+    tokens = engine.model.tokenizer.encode(TEXTS[1].lower(), lang="en")
+    greedy = {"do_sample": False, "max_new_tokens": MAX_NEW_TOKENS, "repetition_penalty": 10.0, "length_penalty": 1.0}
+    with torch.inference_mode():
+        text = torch.IntTensor(tokens).unsqueeze(0)
+        coqui = gpt.generate(cond_latents=cond, text_inputs=text, num_beams=1, **greedy)
+        (ours,) = generate_codes(gpt, cond, [text], greedy)
+    assert torch.equal(coqui, ours)
+
+
+def test_synthesize_many_speaks_every_text_including_multi_chunk_ones_in_order(engine, instant_voice):
+    voice = engine.load_voice("xtts_v2_instant", instant_voice.files)
+    long_text = "This is one sentence of a longer text. " * 8  # two chunks in English
+    audios = engine.synthesize_many([TEXTS[0], long_text, TEXTS[2]], voice, "en", VoiceSettings())
+    one_chunk_s = MAX_NEW_TOKENS * 1024 / 22050
+    assert [round(a.duration_s / one_chunk_s) for a in audios] == [1, 2, 1]
+    assert all(a.sample_rate == 24000 and np.isfinite(a.samples).all() for a in audios)
+    with pytest.raises(BadInput, match="not supported"):
+        engine.synthesize_many(TEXTS, voice, "tlh", VoiceSettings())

@@ -32,7 +32,13 @@ from voiceclone.engines.base import (
 from voiceclone.engines.sampling import sampling_parameters
 from voiceclone.engines.selfhosted import SelfHostedEngine
 from voiceclone.engines.xtts.model import load_base_model, load_finetuned_gpt, module_bytes
-from voiceclone.engines.xtts.synthesis import VoiceLatents, crossfade_join, stream_chunk, synthesize_chunk
+from voiceclone.engines.xtts.synthesis import (
+    VoiceLatents,
+    crossfade_join,
+    stream_chunk,
+    synthesize_chunk,
+    synthesize_chunks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +50,7 @@ ARTIFACT_GPT = "gpt"
 ARTIFACT_FILES = {ARTIFACT_CONDITIONING: "conditioning.pt", ARTIFACT_GPT: "gpt.pth"}
 REFERENCE_SECONDS = 30  # of the user's audio used for the conditioning latents
 MAX_CHARACTERS_PER_REQUEST = 5000
+PASS_CHUNKS = 8  # text chunks per batched GPT pass (synthesize_many): the KV cache grows with it
 
 
 @dataclass
@@ -70,8 +77,10 @@ class XttsEngine(SelfHostedEngine):
         device: str | None = None,
         max_new_tokens: int | None = None,
         transcriber: Transcriber | None = None,
+        pass_chunks: int = PASS_CHUNKS,
     ):
         super().__init__(model_dir, device)
+        self.pass_chunks = max(1, pass_chunks)
         self.max_new_tokens = max_new_tokens  # a cap per text chunk (random test weights never stop)
         self.transcriber = transcriber
 
@@ -249,6 +258,24 @@ class XttsEngine(SelfHostedEngine):
         ]
         rate = model.args.output_sample_rate
         return Audio(crossfade_join(pieces, rate), rate)
+
+    def synthesize_many(
+        self, texts: Sequence[str], voice: XttsVoice, language: str, settings: VoiceSettings
+    ) -> list[Audio]:
+        """All the texts' chunks spoken in GPT passes of up to `pass_chunks` sequences, then re-joined per text."""
+        model, params = self.model, sampling_parameters(settings)
+        chunked = [self._chunks(text, language) for text in texts]  # BadInput before any work
+        flat = [chunk for chunks in chunked for chunk in chunks]
+        pieces: list[np.ndarray] = []
+        for start in range(0, len(flat), self.pass_chunks):
+            pass_texts = flat[start : start + self.pass_chunks]
+            pieces += synthesize_chunks(model, voice.gpt or model.gpt, voice.latents, pass_texts, language, params,
+                                        self.max_new_tokens)
+        rate, audios, used = model.args.output_sample_rate, [], 0
+        for chunks in chunked:
+            audios.append(Audio(crossfade_join(pieces[used : used + len(chunks)], rate), rate))
+            used += len(chunks)
+        return audios
 
     def stream(self, text: str, voice: XttsVoice, language: str, settings: VoiceSettings) -> Iterator[np.ndarray]:
         model = self.model

@@ -4,6 +4,12 @@ Same steps as coqui's `Xtts.inference` (generate audio codes, recompute their la
 the GPT is a parameter so fine-tuned voices share the base model's decoder and tokenizer. Streaming
 decodes incrementally: each new chunk of latents is decoded with a few frames of left context instead
 of re-decoding everything generated so far (coqui's `inference_stream`), so the cost stays linear.
+
+`synthesize_chunks` speaks several chunks in one GPT pass: each chunk's prefix (conditioning + text) is
+left-padded to the longest and the padding masked out. The GPT has no absolute positions (coqui's
+text and mel position embeddings count from each part's own start), so every sequence sees exactly
+what it would alone; greedy decoding gives the same codes as one chunk at a time. Latents and the
+HiFiGAN decoder still run per chunk (padding a convolution's input would change its edges).
 """
 
 from __future__ import annotations
@@ -60,21 +66,79 @@ def synthesize_chunk(
 ) -> np.ndarray:
     """One text chunk (within the language's limit) to float32 audio at the decoder's rate."""
     tokens = _tokens(model, text, language)
-    cond = voice.gpt_cond_latent.to(model.device)
     codes = gpt.generate(
-        cond_latents=cond,
+        cond_latents=voice.gpt_cond_latent.to(model.device),
         text_inputs=tokens,
         num_return_sequences=1,
         num_beams=1,
         output_attentions=False,
         **_hf_kwargs(params, max_new_tokens),
     )
+    return _decode(model, gpt, voice, tokens, codes, params.speed)
+
+
+def _prefix_embedding(gpt, cond: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """What coqui's `GPT.compute_embeddings` builds for one sequence: conditioning, [START] text [STOP]."""
+    text = F.pad(F.pad(tokens, (0, 1), value=gpt.stop_text_token), (1, 0), value=gpt.start_text_token)
+    return torch.cat([cond, gpt.text_embedding(text) + gpt.text_pos_embedding(text)], dim=1)
+
+
+def generate_codes(gpt, cond: torch.Tensor, tokens: list[torch.Tensor], hf_kwargs: dict) -> list[torch.Tensor]:
+    """Audio codes for several texts in one generate() call (left-padded, masked)."""
+    prefixes = [_prefix_embedding(gpt, cond, t) for t in tokens]
+    width = max(p.shape[1] for p in prefixes)
+    padded = torch.cat([F.pad(p, (0, 0, width - p.shape[1], 0)) for p in prefixes])
+    mask = torch.ones(len(prefixes), width + 1, dtype=torch.long, device=cond.device)
+    for row, prefix in enumerate(prefixes):
+        mask[row, : width - prefix.shape[1]] = 0
+    inputs = torch.ones(len(prefixes), width + 1, dtype=torch.long, device=cond.device)
+    inputs[:, -1] = gpt.start_audio_token
+    gpt.gpt_inference.store_prefix_emb(padded)
+    generated = gpt.gpt_inference.generate(
+        inputs,
+        bos_token_id=gpt.start_audio_token,
+        pad_token_id=gpt.stop_audio_token,
+        eos_token_id=gpt.stop_audio_token,
+        attention_mask=mask,
+        num_return_sequences=1,
+        num_beams=1,
+        output_attentions=False,
+        **hf_kwargs,
+    )[:, width + 1 :]
+    return [_through_first_stop(row, gpt.stop_audio_token) for row in generated]
+
+
+def _through_first_stop(codes: torch.Tensor, stop: int) -> torch.Tensor:
+    """One sequence's codes up to and including its stop token (the rest is padding), as (1, n)."""
+    stops = (codes == stop).nonzero()
+    end = int(stops[0]) + 1 if len(stops) else codes.shape[0]
+    return codes[:end].unsqueeze(0)
+
+
+def _decode(model, gpt, voice: VoiceLatents, tokens, codes, speed: float) -> np.ndarray:
+    cond = voice.gpt_cond_latent.to(model.device)
     expected_len = torch.tensor([codes.shape[-1] * gpt.code_stride_len], device=model.device)
     text_len = torch.tensor([tokens.shape[-1]], device=model.device)
     latents = gpt(tokens, text_len, codes, expected_len, cond_latents=cond, return_attentions=False, return_latent=True)
-    latents = _stretch(latents, params.speed)
-    wav = model.hifigan_decoder(latents, g=voice.speaker_embedding.to(model.device))
+    wav = model.hifigan_decoder(_stretch(latents, speed), g=voice.speaker_embedding.to(model.device))
     return wav.squeeze().float().cpu().numpy()
+
+
+@torch.inference_mode()
+def synthesize_chunks(
+    model, gpt, voice: VoiceLatents, texts: list[str], language: str, params: SamplingParameters,
+    max_new_tokens=None, greedy: bool = False,
+) -> list[np.ndarray]:
+    """Several text chunks (one language, one voice, one set of sampling parameters) in one GPT pass."""
+    tokens = [_tokens(model, text, language) for text in texts]
+    hf_kwargs = _hf_kwargs(params, max_new_tokens or gpt.max_gen_mel_tokens)
+    if greedy:
+        hf_kwargs = {"do_sample": False, **{k: v for k, v in hf_kwargs.items() if k not in _SAMPLING_ONLY}}
+    codes = generate_codes(gpt, voice.gpt_cond_latent.to(model.device), tokens, hf_kwargs)
+    return [_decode(model, gpt, voice, t, c, params.speed) for t, c in zip(tokens, codes, strict=True)]
+
+
+_SAMPLING_ONLY = {"do_sample", "temperature", "top_p", "top_k"}
 
 
 def crossfade_join(pieces: list[np.ndarray], sample_rate: int, fade_s: float = CROSSFADE_S) -> np.ndarray:
