@@ -1,4 +1,9 @@
-"""Batch TTS against separate jobs, end to end on the local platform (tiny XTTS on CPU).
+"""Batch TTS against separate jobs, end to end on the local platform (XTTS on CPU).
+
+BENCH_BATCH_MODEL picks the model: `tiny` (default, the local run's tiny random XTTS: a toy GPT, so
+HiFiGAN decoding dominates each item) or `full` (XTTS v2's published architecture with random weights,
+~1.8 GB built once: the GPT dominates, as with the real model). Random weights never stop, so every
+text chunk generates BENCH_BATCH_TOKENS (60) audio codes on both sides.
 
 The whole platform runs in this process (LocalStack: SecantusDB, moto executing the state machines,
 in-process Lambdas, the CPU synth worker, the HTTP gateway). A user (enterprise plan, so the plan's
@@ -13,7 +18,7 @@ warms the worker with one job, then per round, alternating so both see the same 
 Per round: spoken_s (first request to the last item completed, as the client sees it) and delivered_s
 (to every result downloaded). Figures: medians over BENCH_BATCH_ROUNDS (3) rounds, the ratio jobs/batch,
 and the worker's own seconds per item (synthesis, and everything a worker does per item) for both.
-Writes bench/results/batch.json and batch.md.
+Writes bench/results/batch.json and batch.md (`full`: batch_full_size.json and .md).
 """
 
 from __future__ import annotations
@@ -34,6 +39,13 @@ ROUNDS = int(os.environ.get("BENCH_BATCH_ROUNDS", "3"))
 # presigns every finished item's URL; polled 10 times a second in the platform's own process it takes
 # CPU from the worker (measured: 0.94x at 0.1 s, see docs/workflows.md).
 POLL_S = float(os.environ.get("BENCH_BATCH_POLL_S", "1.0"))
+MODEL = os.environ.get("BENCH_BATCH_MODEL", "tiny")
+TOKENS = int(os.environ.get("BENCH_BATCH_TOKENS", "60"))
+RESULT_NAME = "batch" if MODEL == "tiny" else "batch_full_size"
+MODEL_DESCRIPTIONS = {
+    "tiny": "tiny random XTTS v2 (voiceclone/engines/xtts/tiny.py)",
+    "full": "XTTS v2's published architecture (30 layers, 1024 channels), random weights",
+}
 TEXTS = [f"Line {i + 1}: the platform speaks this short sentence." for i in range(ITEMS)]
 
 
@@ -107,12 +119,24 @@ def _worker_seconds(stack, user_id: str, job_ids: list[str], batch_id: str) -> d
     }
 
 
+def _configure_model() -> None:
+    """The local stack reads the model folder and the token cap from the environment."""
+    if MODEL not in MODEL_DESCRIPTIONS:
+        raise SystemExit(f"BENCH_BATCH_MODEL must be one of {sorted(MODEL_DESCRIPTIONS)}")
+    os.environ["VOICECLONE_XTTS_MAX_NEW_TOKENS"] = str(TOKENS)
+    if MODEL == "full":
+        from voiceclone.engines.xtts.tiny import FULL_SIZE_MODEL_ARGS, random_xtts_dir
+
+        os.environ["VOICECLONE_XTTS_MODEL_DIR"] = str(random_xtts_dir(FULL_SIZE_MODEL_ARGS))
+
+
 def main() -> dict[str, Any]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from bench.bench_e2e import User
     from voiceclone.local.stack import LocalConfig, LocalStack
     from voiceclone.store import get_store
 
+    _configure_model()
     rounds: list[dict[str, Any]] = []
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as data_dir, \
@@ -147,7 +171,8 @@ def main() -> dict[str, Any]:
         "load_average_start": load_at_start,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version()},
-        "model": "tiny random XTTS v2 (voiceclone/engines/xtts/tiny.py), CPU, local platform in one process",
+        "model": MODEL_DESCRIPTIONS[MODEL],
+        "tokens_per_chunk": TOKENS,
     }
     write(figures)
     print(json.dumps(figures, indent=2))
@@ -156,20 +181,21 @@ def main() -> dict[str, Any]:
 
 def write(figures: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "batch.json").write_text(json.dumps(figures, indent=2) + "\n")
+    (RESULTS / f"{RESULT_NAME}.json").write_text(json.dumps(figures, indent=2) + "\n")
     m, w = figures["median_s"], figures["worker_median_s"]
     rows = "\n".join(
         f"| {label} | {m['jobs'][key]:.2f} | {m['batch'][key]:.2f} | {m['jobs'][key] / m['batch'][key]:.2f} |"
         for label, key in (("all spoken (client sees the last completed)", "spoken_s"),
                            ("all delivered (results downloaded)", "delivered_s"))
     )
-    (RESULTS / "batch.md").write_text(
-        f"# Batch TTS vs separate jobs, local platform ({figures['items']} short texts, tiny XTTS on CPU)\n\n"
+    (RESULTS / f"{RESULT_NAME}.md").write_text(
+        f"# Batch TTS vs separate jobs, local platform ({figures['items']} short texts, CPU)\n\n"
+        f"Model: {figures['model']}; {figures['tokens_per_chunk']} audio codes per text.\n\n"
         f"Medians of {figures['rounds']} rounds, jobs and batch alternating, the client polling every "
         f"{figures['poll_s']} s; load average (1, 5, 15 min) at the "
         f"start {figures['load_average_start']} and at the end {figures['load_average']} on "
         f"{figures['machine']['cpu_count']} CPUs shared with other work.\n\n"
-        "| end to end | 20 separate jobs s | one batch s | jobs / batch |\n|---|---|---|---|\n"
+        f"| end to end | {figures['items']} separate jobs s | one batch s | jobs / batch |\n|---|---|---|---|\n"
         f"{rows}\n\n"
         "Worker seconds per item (medians): synthesis "
         f"{w['jobs_synthesis_per_item_s']:.3f} (jobs) vs {w['batch_synthesis_per_item_s']:.3f} (batch); all of a "

@@ -7,6 +7,9 @@ engineer's suite) shares it. The vocab is a BPE trained with `tokenizers` on cle
 a random state dict and the mel statistics are computed from speech espeak-ng says here.
 
 Random weights never emit the stop token: cap generation (`max_new_tokens`) when synthesising.
+
+`random_xtts_dir(FULL_SIZE_MODEL_ARGS)` builds the same files at XTTS v2's published size (30 layers,
+1024 channels, ~1.8 GB) for benchmarks that need the real architecture's costs.
 """
 
 import os
@@ -36,6 +39,14 @@ TINY_MODEL_ARGS = {
     "decoder_input_dim": 64,
     "d_vector_dim": 512,
 }
+# XTTS v2's published architecture (coqui's XttsArgs defaults: 30 layers, 1024 channels), our vocabulary.
+FULL_SIZE_MODEL_ARGS = {
+    "gpt_num_audio_tokens": 1026,
+    "gpt_start_audio_token": 1024,
+    "gpt_stop_audio_token": 1025,
+    "gpt_use_perceiver_resampler": True,
+    "gpt_max_audio_tokens": 605,
+}
 LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "pl", "tr", "ru", "nl", "cs", "ar", "zh-cn", "hu", "ko", "ja", "hi"]
 SPECIAL_TOKENS = ["[STOP]", "[UNK]", "[SPACE]", "[START]"] + [f"[{lang}]" for lang in LANGUAGES]
 # Every letter the tests' transcripts (English LibriVox, Czech dialogue) may contain, once cleaned.
@@ -60,21 +71,23 @@ ESPEAK_SENTENCES = [
 
 def tiny_xtts_dir(root: Path = CACHE_ROOT) -> Path:
     """Builds (once) and returns the tiny model's directory."""
-    return cached_model_dir(root, _spec(), "config.json", _build)
+    return random_xtts_dir(TINY_MODEL_ARGS, root)
 
 
-def _spec() -> list:
-    return [BUILDER_VERSION, TINY_MODEL_ARGS, SPECIAL_TOKENS, ALPHABET, VOCAB_CORPUS]
+def random_xtts_dir(model_args: dict, root: Path = CACHE_ROOT) -> Path:
+    """Builds (once) and returns a random-weight model of the given XttsArgs."""
+    spec = [BUILDER_VERSION, model_args, SPECIAL_TOKENS, ALPHABET, VOCAB_CORPUS]
+    return cached_model_dir(root, spec, "config.json", lambda folder: _build(folder, model_args))
 
 
-def _build(folder: Path) -> None:
+def _build(folder: Path, model_args: dict) -> None:
     import torch
 
     _write_vocab(folder / "vocab.json")
     mel_stats = _mel_stats_from_speech()
     torch.save(mel_stats, folder / "mel_stats.pth")
-    _write_dvae(folder / "dvae.pth")
-    _write_xtts(folder, mel_stats)
+    _write_dvae(folder / "dvae.pth", model_args["gpt_num_audio_tokens"])
+    _write_xtts(folder, mel_stats, model_args)
 
 
 def _write_vocab(path: Path) -> None:
@@ -111,7 +124,7 @@ def _mel_stats_from_speech():
     return torch.where(stats.abs() < 0.5, torch.full_like(stats, -0.5), stats)
 
 
-def _write_dvae(path: Path) -> None:
+def _write_dvae(path: Path, num_audio_tokens: int) -> None:
     import torch
     from TTS.tts.layers.xtts.dvae import DiscreteVAE
 
@@ -120,7 +133,7 @@ def _write_dvae(path: Path) -> None:
         channels=80,
         normalization=None,
         positional_dims=1,
-        num_tokens=TINY_MODEL_ARGS["gpt_num_audio_tokens"] - 2,
+        num_tokens=num_audio_tokens - 2,
         codebook_dim=512,
         hidden_dim=512,
         num_resnet_blocks=3,
@@ -131,12 +144,12 @@ def _write_dvae(path: Path) -> None:
     torch.save(dvae.state_dict(), path)
 
 
-def _write_xtts(folder: Path, mel_stats) -> None:
+def _write_xtts(folder: Path, mel_stats, model_args: dict) -> None:
     import torch
     from TTS.tts.configs.xtts_config import XttsArgs, XttsConfig
     from TTS.tts.models.xtts import Xtts
 
-    config = XttsConfig(model_args=XttsArgs(**TINY_MODEL_ARGS, tokenizer_file=""), languages=LANGUAGES)
+    config = XttsConfig(model_args=XttsArgs(**model_args, tokenizer_file=""), languages=LANGUAGES)
     model = Xtts(config)
     from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer
 
