@@ -152,5 +152,18 @@ def test_a_burst_with_new_users_is_answered_without_resets_or_server_errors(stac
 
     from voiceclone.store import get_store
 
-    users = get_store().users.collection
-    assert users.count_documents({"_id": {"$in": new_users}}) == NEW_USERS_PER_BURST
+    store = get_store()
+    assert store.users.collection.count_documents({"_id": {"$in": new_users}}) == NEW_USERS_PER_BURST
+    assert_quotas_exact(store, outcomes, new_users)
+
+
+def assert_quotas_exact(store, outcomes: list[Outcome], new_users: list[str]) -> None:
+    """What each user was charged and holds is exactly what their answered requests say."""
+    for user in new_users:  # their job was refused (unknown voice): nothing charged, one sample each
+        usage = store.users.usage_this_month(user)
+        assert (usage.characters, usage.tts_jobs) == (0, 0), (user, usage)
+        assert store.samples.collection.count_documents({"user_id": user}) == 1, user
+    created = Counter(json.loads(o.body)["sample"]["sample_id"] for o in outcomes if o.call.path == "/api/samples" and o.status == 201)
+    assert all(count == 1 for count in created.values())  # no sample id answered twice
+    stored = store.samples.collection.count_documents({"_id": {"$in": list(created)}})
+    assert stored == len(created)  # every acknowledged sample is stored, none twice
