@@ -142,7 +142,8 @@ def test_cancel_while_queued_cancels_every_item_refunds_all_and_the_worker_moves
     created = create(harness, [{"text": text} for text in TEXTS], voice_model_id=voice.voice_id)
     cancelled = batch_service.cancel_batch(harness.store, harness.settings, USER, created.batch_id)
     assert cancelled.status == JobStatus.CANCELLED and cancelled.counts.cancelled == 3
-    assert month_characters(harness.store, USER) == 0
+    # Refunds are checked once the execution ended: a workflow step that saw the cancel may end (and
+    # refund) an item itself, a few milliseconds after the cancel call returned.
     synth_worker()
     described = harness.wait_execution(execution_of(harness, created.batch_id), timeout_s=120)
     assert described["status"] in ("FAILED", "ABORTED", "SUCCEEDED"), described

@@ -17,6 +17,7 @@ from voiceclone.domain.tts import OutputFormat, VoiceSettings
 
 BATCH_PREFIX = "bat"
 MAX_BATCH_ITEMS = 100
+GROUP_MAX_ITEMS = 25  # items one worker message speaks (a large batch spreads over several workers)
 
 
 class BatchItem(BaseModel):

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from voiceclone.domain.batch import BatchItem, TtsBatch, item_output_key
+from voiceclone.domain.batch import GROUP_MAX_ITEMS, BatchItem, TtsBatch, item_output_key
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.engines.base import BadInput
 from voiceclone.engines.registry import EngineRegistry
@@ -40,7 +40,7 @@ from voiceclone.workers.voice_loading import LoadedVoice, VoiceRef
 
 logger = logging.getLogger(__name__)
 
-PASS_ITEMS = 8  # batch items per engine call (XTTS: one GPT pass of up to its PASS_CHUNKS text chunks)
+PASS_ITEMS = GROUP_MAX_ITEMS  # batch items per engine call: a whole group (XTTS passes hold PASS_CHUNKS chunks)
 
 
 class BatchSynthHandler:

@@ -24,7 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from voiceclone import blobs
 from voiceclone.config import Settings
 from voiceclone.domain.availability import catalogue_of, parse_catalogue_voice_id
-from voiceclone.domain.batch import BatchItem, TtsBatch, batch_prefix, group_key, item_output_key
+from voiceclone.domain.batch import (
+    GROUP_MAX_ITEMS,
+    BatchItem,
+    TtsBatch,
+    batch_prefix,
+    group_key,
+    item_output_key,
+)
 from voiceclone.domain.errors import InvalidTransition
 from voiceclone.domain.jobs import JobStatus
 from voiceclone.domain.pricing import spec_for
@@ -40,7 +47,6 @@ from voiceclone.workflows.processing import STAGE_QUEUED
 
 logger = Logger(service="voiceclone")
 
-GROUP_MAX_ITEMS = 25
 STAGE_SPEAKING = "speaking"
 STAGE_DONE = "completed"
 NOT_SPOKEN = "the item was not spoken: its group ended before it (see the batch's other items); please try again"

@@ -92,7 +92,7 @@ TTS_BATCH_FAILED = "TtsBatchFailed"
 # A batch's voice groups speak on this many workers at once; remote items call their provider this many at once.
 BATCH_GROUP_CONCURRENCY = 4
 BATCH_REMOTE_CONCURRENCY = 4
-SYNTH_BATCH_TIMEOUT_S = 2 * 3600  # one group: up to 25 items (voiceclone.workflows.batch.GROUP_MAX_ITEMS)
+SYNTH_BATCH_TIMEOUT_S = 2 * 3600  # one group: up to 25 items (voiceclone.domain.batch.GROUP_MAX_ITEMS)
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 

@@ -11,7 +11,7 @@ from voiceclone.domain.tts import VoiceSettings
 from voiceclone.engines.base import BadInput, FineTuneConfig, TrainingClip
 from voiceclone.engines.sampling import sampling_parameters
 from voiceclone.engines.xtts.engine import XttsEngine
-from voiceclone.engines.xtts.synthesis import generate_codes, synthesize_chunks
+from voiceclone.engines.xtts.synthesis import generate, synthesize_chunks
 from voiceclone.engines.xtts.tiny import tiny_xtts_dir
 
 MAX_NEW_TOKENS = 24
@@ -101,16 +101,21 @@ def test_one_batched_gpt_pass_gives_each_text_exactly_what_it_gets_alone(engine,
         np.testing.assert_allclose(batched, one, atol=1e-5)
 
 
-def test_batched_codes_match_coquis_own_single_sequence_generate(engine, instant_voice):
+def test_batched_codes_and_latents_match_coquis_generate_and_its_latent_pass(engine, instant_voice):
     voice = engine.load_voice("xtts_v2_instant", instant_voice.files)
     gpt, cond = engine.model.gpt, voice.latents.gpt_cond_latent
-    tokens = engine.model.tokenizer.encode(TEXTS[1].lower(), lang="en")
+    texts = [torch.IntTensor(engine.model.tokenizer.encode(t.lower(), lang="en")).unsqueeze(0) for t in TEXTS]
     greedy = {"do_sample": False, "max_new_tokens": MAX_NEW_TOKENS, "repetition_penalty": 10.0, "length_penalty": 1.0}
     with torch.inference_mode():
-        text = torch.IntTensor(tokens).unsqueeze(0)
-        coqui = gpt.generate(cond_latents=cond, text_inputs=text, num_beams=1, **greedy)
-        (ours,) = generate_codes(gpt, cond, [text], greedy)
-    assert torch.equal(coqui, ours)
+        ours = generate(gpt, cond, texts, greedy)
+        for text, one in zip(texts, ours, strict=True):
+            coqui_codes = gpt.generate(cond_latents=cond, text_inputs=text, num_beams=1, **greedy)
+            assert torch.equal(coqui_codes, one.codes)
+            coqui_latents = gpt(text, torch.tensor([text.shape[-1]]), coqui_codes,
+                                torch.tensor([coqui_codes.shape[-1] * gpt.code_stride_len]), cond_latents=cond,
+                                return_attentions=False, return_latent=True)  # Xtts.inference's second pass
+            assert one.latents.shape == coqui_latents.shape
+            torch.testing.assert_close(one.latents, coqui_latents, atol=1e-5, rtol=1e-4)
 
 
 def test_synthesize_many_speaks_every_text_including_multi_chunk_ones_in_order(engine, instant_voice):

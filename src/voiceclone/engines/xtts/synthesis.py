@@ -8,8 +8,9 @@ of re-decoding everything generated so far (coqui's `inference_stream`), so the 
 `synthesize_chunks` speaks several chunks in one GPT pass: each chunk's prefix (conditioning + text) is
 left-padded to the longest and the padding masked out. The GPT has no absolute positions (coqui's
 text and mel position embeddings count from each part's own start), so every sequence sees exactly
-what it would alone; greedy decoding gives the same codes as one chunk at a time. Latents and the
-HiFiGAN decoder still run per chunk (padding a convolution's input would change its edges).
+what it would alone; greedy decoding gives the same codes as one chunk at a time. The latents come out
+of the generation itself (no second GPT pass); the HiFiGAN decoder runs per chunk (padding a
+convolution's input would change its edges). A single chunk is a pass of one.
 """
 
 from __future__ import annotations
@@ -60,21 +61,10 @@ def _stretch(latents: torch.Tensor, speed: float) -> torch.Tensor:
     return F.interpolate(latents.transpose(1, 2), scale_factor=scale, mode="linear").transpose(1, 2)
 
 
-@torch.inference_mode()
-def synthesize_chunk(
-    model, gpt, voice: VoiceLatents, text: str, language: str, params: SamplingParameters, max_new_tokens=None
-) -> np.ndarray:
-    """One text chunk (within the language's limit) to float32 audio at the decoder's rate."""
-    tokens = _tokens(model, text, language)
-    codes = gpt.generate(
-        cond_latents=voice.gpt_cond_latent.to(model.device),
-        text_inputs=tokens,
-        num_return_sequences=1,
-        num_beams=1,
-        output_attentions=False,
-        **_hf_kwargs(params, max_new_tokens),
-    )
-    return _decode(model, gpt, voice, tokens, codes, params.speed)
+@dataclass
+class Generated:
+    codes: torch.Tensor  # (1, n) audio codes, through the stop token when one was generated
+    latents: torch.Tensor  # (1, n, model_dim): the GPT's normed hidden state at each code, what HiFiGAN decodes
 
 
 def _prefix_embedding(gpt, cond: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
@@ -83,8 +73,13 @@ def _prefix_embedding(gpt, cond: torch.Tensor, tokens: torch.Tensor) -> torch.Te
     return torch.cat([cond, gpt.text_embedding(text) + gpt.text_pos_embedding(text)], dim=1)
 
 
-def generate_codes(gpt, cond: torch.Tensor, tokens: list[torch.Tensor], hf_kwargs: dict) -> list[torch.Tensor]:
-    """Audio codes for several texts in one generate() call (left-padded, masked)."""
+def generate(gpt, cond: torch.Tensor, tokens: list[torch.Tensor], hf_kwargs: dict) -> list[Generated]:
+    """Audio codes and their latents for several texts in one generate() call (left-padded, masked).
+
+    The latents are taken as they are computed: a hook on the LM head's norm keeps each step's last
+    position. Coqui recomputes them with a second forward pass over prefix and codes; causal
+    attention makes both the same numbers (tested), so that pass is not needed.
+    """
     prefixes = [_prefix_embedding(gpt, cond, t) for t in tokens]
     width = max(p.shape[1] for p in prefixes)
     padded = torch.cat([F.pad(p, (0, 0, width - p.shape[1], 0)) for p in prefixes])
@@ -94,18 +89,25 @@ def generate_codes(gpt, cond: torch.Tensor, tokens: list[torch.Tensor], hf_kwarg
     inputs = torch.ones(len(prefixes), width + 1, dtype=torch.long, device=cond.device)
     inputs[:, -1] = gpt.start_audio_token
     gpt.gpt_inference.store_prefix_emb(padded)
-    generated = gpt.gpt_inference.generate(
-        inputs,
-        bos_token_id=gpt.start_audio_token,
-        pad_token_id=gpt.stop_audio_token,
-        eos_token_id=gpt.stop_audio_token,
-        attention_mask=mask,
-        num_return_sequences=1,
-        num_beams=1,
-        output_attentions=False,
-        **hf_kwargs,
-    )[:, width + 1 :]
-    return [_through_first_stop(row, gpt.stop_audio_token) for row in generated]
+    steps: list[torch.Tensor] = []
+    hook = gpt.gpt_inference.lm_head[0].register_forward_hook(lambda _m, _i, out: steps.append(out[:, -1:, :]))
+    try:
+        generated = gpt.gpt_inference.generate(
+            inputs,
+            bos_token_id=gpt.start_audio_token,
+            pad_token_id=gpt.stop_audio_token,
+            eos_token_id=gpt.stop_audio_token,
+            attention_mask=mask,
+            num_return_sequences=1,
+            num_beams=1,
+            output_attentions=False,
+            **hf_kwargs,
+        )[:, width + 1 :]
+    finally:
+        hook.remove()
+    latents = torch.cat(steps, dim=1)
+    codes = [_through_first_stop(row, gpt.stop_audio_token) for row in generated]
+    return [Generated(c, latents[row : row + 1, : c.shape[1]]) for row, c in enumerate(codes)]
 
 
 def _through_first_stop(codes: torch.Tensor, stop: int) -> torch.Tensor:
@@ -115,13 +117,16 @@ def _through_first_stop(codes: torch.Tensor, stop: int) -> torch.Tensor:
     return codes[:end].unsqueeze(0)
 
 
-def _decode(model, gpt, voice: VoiceLatents, tokens, codes, speed: float) -> np.ndarray:
-    cond = voice.gpt_cond_latent.to(model.device)
-    expected_len = torch.tensor([codes.shape[-1] * gpt.code_stride_len], device=model.device)
-    text_len = torch.tensor([tokens.shape[-1]], device=model.device)
-    latents = gpt(tokens, text_len, codes, expected_len, cond_latents=cond, return_attentions=False, return_latent=True)
+def _decode(model, voice: VoiceLatents, latents: torch.Tensor, speed: float) -> np.ndarray:
     wav = model.hifigan_decoder(_stretch(latents, speed), g=voice.speaker_embedding.to(model.device))
     return wav.squeeze().float().cpu().numpy()
+
+
+def synthesize_chunk(
+    model, gpt, voice: VoiceLatents, text: str, language: str, params: SamplingParameters, max_new_tokens=None
+) -> np.ndarray:
+    """One text chunk (within the language's limit) to float32 audio at the decoder's rate."""
+    return synthesize_chunks(model, gpt, voice, [text], language, params, max_new_tokens)[0]
 
 
 @torch.inference_mode()
@@ -134,8 +139,8 @@ def synthesize_chunks(
     hf_kwargs = _hf_kwargs(params, max_new_tokens or gpt.max_gen_mel_tokens)
     if greedy:
         hf_kwargs = {"do_sample": False, **{k: v for k, v in hf_kwargs.items() if k not in _SAMPLING_ONLY}}
-    codes = generate_codes(gpt, voice.gpt_cond_latent.to(model.device), tokens, hf_kwargs)
-    return [_decode(model, gpt, voice, t, c, params.speed) for t, c in zip(tokens, codes, strict=True)]
+    speech = generate(gpt, voice.gpt_cond_latent.to(model.device), tokens, hf_kwargs)
+    return [_decode(model, voice, one.latents, params.speed) for one in speech]
 
 
 _SAMPLING_ONLY = {"do_sample", "temperature", "top_p", "top_k"}
