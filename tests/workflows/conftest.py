@@ -196,3 +196,13 @@ def instant_voice_files(registry, speech, tmp_path_factory):
         "xtts_v2_instant", clips, FineTuneConfig(), lambda fraction, stage: None, tmp_path_factory.mktemp("voice")
     )
     return artifacts.files
+
+
+def eventually(condition, timeout_s: float = 10.0, interval_s: float = 0.05) -> bool:
+    """True once `condition()` holds (polled), False if it never did within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval_s)
+    return True

@@ -27,7 +27,7 @@ def me(store: Store, settings: Settings, user_id: str) -> AccountView:
             characters_remaining=max(limits.monthly_characters - usage.characters, 0),
             tts_jobs=usage.tts_jobs,
             voices=store.voices.count_owned(user_id),
-            active_jobs=store.training.count_active(user_id) + store.tts.count_active(user_id),
+            active_jobs=sum(jobs.count_active(user_id) for jobs in (store.training, store.tts, store.batches)),
         ),
         totals=user.totals,
         created_at=user.created_at,
