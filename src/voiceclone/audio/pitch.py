@@ -69,7 +69,9 @@ def _yin_frames(
 
 def _difference(signal_8k: np.ndarray, frames: np.ndarray, max_lag: int, chosen: np.ndarray | None) -> np.ndarray:
     """d(tau) = sum_j (x_j - x_{j+tau})^2 over the window, for tau in [0, max_lag] (`chosen` frames only)."""
-    size = fft.next_fast_len(FRAME + WINDOW)
+    # Circular correlation at FRAME points is already linear for lags <= max_lag (template index + lag
+    # stays under FRAME), so no padding to FRAME + WINDOW is needed.
+    size = fft.next_fast_len(FRAME, real=True)
     all_frames = len(frames)
     if chosen is not None:
         frames = frames[chosen]
