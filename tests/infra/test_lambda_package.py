@@ -53,7 +53,7 @@ def test_the_package_holds_our_code_and_light_wheels_only(package: Path) -> None
         assert not (package / name).exists(), f"{name} does not belong in the zip"
     assert (package / "aws_xray_sdk").is_dir()  # Powertools Tracer, for the traces inside Lambda
     assert [requirement.split(">")[0] for requirement in light_requirements()] == [
-        "pydantic", "pydantic-settings", "aws-lambda-powertools", "aws-xray-sdk", "pymongo", "PyJWT[crypto]",
+        "pydantic", "aws-lambda-powertools", "aws-xray-sdk", "pymongo", "PyJWT[crypto]",
         "lingua-language-detector",
     ]
 
