@@ -192,6 +192,18 @@ def test_usage_shows_characters_and_jobs_against_the_plan(page):
     assert page.problems == []
 
 
+def test_another_user_does_not_see_alices_private_voice(browser, platform, page):
+    go(page, "Voices")
+    page.locator("article.voice", has_text="Alice in the browser").wait_for()  # alice's own list has it
+    context = browser.new_context()
+    other = context.new_page()
+    sign_in(other, platform.url, "frank")
+    go(other, "Voices")
+    other.locator("#voice-list p.muted", has_text="No voices yet.").wait_for()  # the list loaded, empty
+    assert "Alice in the browser" not in other.locator("main").text_content()
+    context.close()
+
+
 def test_a_voice_is_renamed_made_public_and_deleted(page):
     go(page, "Voices")
     card = page.locator("#voice-list article.voice", has_text="Alice in the browser")
