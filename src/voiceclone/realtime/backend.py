@@ -35,6 +35,7 @@ class Speaker:
     voice: Any
     language: str
     sample_rate: int
+    reference: Any = None  # the voice's speaker embedding (workers.voice_loading), for the quality report
 
 
 @dataclass
@@ -83,4 +84,5 @@ class SynthesisBackend:
             loaded, _hit = self.voices.get(engine, ref, Path(work_dir))
         language = record.languages[0] if record.languages else "en"
         voice = private_voice(engine, loaded.voice)  # concurrent streams and jobs never share generation state
-        return Speaker(record.voice_id, spec, engine, voice, language, engine.capabilities(record.model_type).sample_rate)
+        rate = engine.capabilities(record.model_type).sample_rate
+        return Speaker(record.voice_id, spec, engine, voice, language, rate, loaded.reference)

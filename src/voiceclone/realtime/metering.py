@@ -121,8 +121,9 @@ class SessionMeter:
         """False once the record was ended from outside (cancelled through the API, failed by the sweeper)."""
         return self.store.tts.get(self.user_id, self.job_id).status == JobStatus.PROCESSING
 
-    def close(self, status: JobStatus, error_message: str | None = None) -> Usage:
-        """Refund what was reserved but not spoken, end the record; safe to call twice."""
+    def close(self, status: JobStatus, error_message: str | None = None, quality: dict | None = None) -> Usage:
+        """Refund what was reserved but not spoken, end the record (with the stream's quality report when
+        it completed); safe to call twice."""
         usage = Usage(self.spoken, round(self.audio_seconds, 3))
         if self._closed:
             return usage
@@ -136,6 +137,9 @@ class SessionMeter:
         }
         if error_message:
             fields["error_message"] = error_message
+        if quality is not None and status == JobStatus.COMPLETED:
+            fields["quality"] = quality
+            fields["quality_score"] = min(max(float(quality.get("quality_score") or 0.0), 0.0), 1.0)
         try:
             self.store.tts.transition(self.user_id, self.job_id, status, **fields)
         except InvalidTransition:  # already ended from outside (cancelled, or failed by the sweeper)

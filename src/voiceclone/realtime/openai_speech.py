@@ -233,7 +233,7 @@ def _settle(producer: SpeechProducer, prepared: PreparedStream, status: JobStatu
     # Off the event loop and without awaiting: this runs while the response's task may be cancelled.
     def settle() -> None:
         producer.join(timeout_s=60)
-        prepared.release(status, message)
+        prepared.release(status, message, producer)
 
     threading.Thread(target=settle, name="realtime-settle", daemon=True).start()
 

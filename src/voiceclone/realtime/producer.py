@@ -26,6 +26,7 @@ from voiceclone.realtime.text_buffer import Segment
 logger = logging.getLogger(__name__)
 
 _POLL_S = 0.05  # how often a waiting synthesis thread looks at the stop flag
+EXCERPT_S = 60.0  # of a stream kept for its quality report (as for a job's result)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,14 @@ class SpeechProducer:
         self._thread = threading.Thread(target=self._run, name="realtime-synthesis", daemon=True)
         self.pieces_generated = 0
         self._speaking = False
+        self._excerpt: list[np.ndarray] = []  # the first EXCERPT_S of audio, as spoken
+        self._excerpt_text: list[str] = []  # the segments said within it
+        self.synthesis_s = 0.0  # time spent in the engine
+
+    def spoken_excerpt(self) -> tuple[np.ndarray, str]:
+        """The first EXCERPT_S seconds of what was streamed, and the text of the segments in it."""
+        audio = np.concatenate(self._excerpt) if self._excerpt else np.zeros(0, dtype=np.float32)
+        return audio, " ".join(self._excerpt_text)
 
     @property
     def audio_seconds(self) -> float:
@@ -137,6 +146,7 @@ class SpeechProducer:
         rate = self.speaker.sample_rate
         started = self._audio_s
         pieces = self.speaker.engine.stream(segment.text, self.speaker.voice, self.language, self.voice_settings)
+        spoken_from = time.perf_counter()
         try:
             for piece in pieces:
                 made_at = time.perf_counter()
@@ -144,14 +154,20 @@ class SpeechProducer:
                 if self._stopping.is_set():
                     return
                 samples = np.asarray(piece, dtype=np.float32).reshape(-1)
+                self.synthesis_s += made_at - spoken_from
+                if self._audio_s < EXCERPT_S:
+                    self._excerpt.append(samples)
                 start = self._audio_s
                 self._audio_s += len(samples) / rate
                 chunk = AudioChunk(self._seq, segment, round(start, 4), round(self._audio_s, 4), self.encoder.encode(samples), made_at)
                 self._seq += 1
                 if not self._emit(chunk):
                     return
+                spoken_from = time.perf_counter()
         finally:
             pieces.close()  # type: ignore[attr-defined]  # a generator: closing it stops the engine
+        if started < EXCERPT_S:
+            self._excerpt_text.append(segment.text)
         self._on_spoken(segment)
         self._emit(SegmentDone(segment, round(started, 4), round(self._audio_s, 4)))
 

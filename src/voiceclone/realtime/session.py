@@ -20,6 +20,7 @@ from voiceclone.realtime.backend import Speaker
 from voiceclone.realtime.context import RealtimeContext
 from voiceclone.realtime.encoders import StreamEncoder, stream_encoder
 from voiceclone.realtime.metering import SessionMeter
+from voiceclone.realtime.producer import SpeechProducer
 from voiceclone.services import quotas
 
 _RELEASING = threading.Lock()
@@ -48,16 +49,27 @@ class PreparedStream:
     started: threading.Event = field(default_factory=threading.Event)  # audio began to flow
     _released: threading.Event = field(default_factory=threading.Event)
 
-    def release(self, status: JobStatus, message: str | None = None) -> None:
-        """Ends the record (refunding what was not spoken) and frees the synthesis slot, once; blocking."""
+    def release(self, status: JobStatus, message: str | None = None, producer: SpeechProducer | None = None) -> None:
+        """Ends the record (refunding what was not spoken; a completed stream with its quality report,
+        measured on what `producer` spoke) and frees the synthesis slot, once; blocking."""
         with _RELEASING:
             if self._released.is_set():
                 return
             self._released.set()
         try:
-            self.meter.close(status, message)
+            quality = self._quality(producer) if status == JobStatus.COMPLETED and producer is not None else None
+            self.meter.close(status, message, quality)
         finally:
             self.context.backend.release_slot()
+
+    def _quality(self, producer: SpeechProducer) -> dict | None:
+        """The per-result report (SECS, DNSMOS, signal checks) of the stream's first minute, as for a job."""
+        audio, text = producer.spoken_excerpt()
+        if not len(audio):
+            return None
+        from voiceclone.quality.per_result import result_quality
+
+        return result_quality(audio, self.speaker.sample_rate, text, self.speaker.reference, producer.synthesis_s)
 
 
 def prepare_stream(context: RealtimeContext, principal: Principal, request: StreamRequest) -> PreparedStream:

@@ -230,7 +230,7 @@ class StreamSession:
         def settle() -> None:
             if producer is not None:
                 producer.join(timeout_s=60)
-            prepared.release(status, message)
+            prepared.release(status, message, producer)
 
         threading.Thread(target=settle, name="realtime-settle", daemon=True).start()
 

@@ -45,6 +45,7 @@ def test_create_speaks_the_voice_as_mp3_and_charges_the_input(realtime):
     job = realtime.store.tts.get("alice", job_id)
     assert job.characters == len(TEXT) and job.stage.startswith("realtime")
     assert realtime.usage() == len(TEXT)
+    assert job.quality_score is not None and job.quality["quality_score"] == pytest.approx(job.quality_score, abs=1e-6)
 
 
 @pytest.mark.parametrize("response_format", ["mp3", "opus", "aac", "flac", "wav", "pcm"])

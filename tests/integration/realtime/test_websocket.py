@@ -73,6 +73,9 @@ def test_text_in_pieces_comes_back_as_audio_chunks_with_timing_and_usage(realtim
     job = realtime.store.tts.get("alice", done["session_id"])
     realtime.wait_for(lambda: realtime.store.tts.get("alice", done["session_id"]).status == JobStatus.COMPLETED)
     assert job.engine == "xtts_v2_instant"
+    ended = realtime.store.tts.get("alice", done["session_id"])  # measured like a job's result
+    assert ended.quality_score is not None and 0.0 <= ended.quality_score <= 1.0
+    assert {"speaker_similarity", "dnsmos", "signal"} <= set(ended.quality) and ended.quality["signal"]
 
 
 @pytest.mark.parametrize("output_format", ["mp3", "opus"])
