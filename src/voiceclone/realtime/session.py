@@ -56,11 +56,14 @@ class PreparedStream:
             if self._released.is_set():
                 return
             self._released.set()
-        try:
-            quality = self._quality(producer) if status == JobStatus.COMPLETED and producer is not None else None
-            self.meter.close(status, message, quality)
-        finally:
+        measured = status == JobStatus.COMPLETED and producer is not None
+        if measured:  # the engine is free again: measuring needs only the CPU, not the synthesis slot
             self.context.backend.release_slot()
+        try:
+            self.meter.close(status, message, self._quality(producer) if measured and producer else None)
+        finally:
+            if not measured:
+                self.context.backend.release_slot()
 
     def _quality(self, producer: SpeechProducer) -> dict | None:
         """The per-result report (SECS, DNSMOS, signal checks) of the stream's first minute, as for a job."""

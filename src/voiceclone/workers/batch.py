@@ -5,7 +5,9 @@ are read from the batch record. Per item: synthesis, loudness, quality, encoding
 key, then the item recorded completed. An item the engine refuses (BadInput: an unsupported language,
 text empty once normalised) fails alone and is refunded; the others go on. Storage and unexpected
 errors end the group (the workflow fails its remaining items). A cancelled batch stops at the next
-item (the progress callback raises JobCancelled).
+pass (the progress callback raises JobCancelled). A pass's items are marked processing together, so a
+worker that dies mid-pass leaves them to the workflow's finish, which fails and refunds them ("not
+spoken"); a redelivered message speaks only what is still pending.
 
 Items that share a language and voice settings are spoken together, up to `PASS_ITEMS` at a time,
 through `Engine.synthesize_many`: XTTS generates all their audio codes in one GPT pass (left-padded and
