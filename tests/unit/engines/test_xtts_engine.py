@@ -127,3 +127,16 @@ def test_synthesize_many_speaks_every_text_including_multi_chunk_ones_in_order(e
     assert all(a.sample_rate == 24000 and np.isfinite(a.samples).all() for a in audios)
     with pytest.raises(BadInput, match="not supported"):
         engine.synthesize_many(TEXTS, voice, "tlh", VoiceSettings())
+
+
+def test_a_batched_pass_writes_nothing_on_the_shared_gpt(engine, instant_voice):
+    """Real-time streams generate on the same GPT at the same time: a pass must not leave its prefix or
+    a latent-recording head on the shared inference module."""
+    voice = engine.load_voice("xtts_v2_instant", instant_voice.files)
+    inference = engine.model.gpt.gpt_inference
+    sentinel, head = torch.zeros(1, 1, 1), inference.lm_head
+    inference.store_prefix_emb(sentinel)
+    synthesize_chunks(engine.model, engine.model.gpt, voice.latents, TEXTS[:2], "en",
+                      sampling_parameters(VoiceSettings()), MAX_NEW_TOKENS)
+    assert inference.cached_prefix_emb is sentinel and inference.lm_head is head
+    assert [type(m).__name__ for m in head] == ["LayerNorm", "Linear"]

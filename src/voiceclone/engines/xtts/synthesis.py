@@ -15,6 +15,7 @@ convolution's input would change its edges). A single chunk is a pass of one.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -76,9 +77,12 @@ def _prefix_embedding(gpt, cond: torch.Tensor, tokens: torch.Tensor) -> torch.Te
 def generate(gpt, cond: torch.Tensor, tokens: list[torch.Tensor], hf_kwargs: dict) -> list[Generated]:
     """Audio codes and their latents for several texts in one generate() call (left-padded, masked).
 
-    The latents are taken as they are computed: a hook on the LM head's norm keeps each step's last
-    position. Coqui recomputes them with a second forward pass over prefix and codes; causal
-    attention makes both the same numbers (tested), so that pass is not needed.
+    The latents are taken as they are computed: the LM head's norm, wrapped in a private view of the
+    inference module, keeps each step's last position. Coqui recomputes them with a second forward pass
+    over prefix and codes; causal attention makes both the same numbers (tested), so that pass is not
+    needed. The view shares the weights but not the modules' attributes, so a real-time stream
+    generating on the same GPT at the same time (its own view, realtime.engine_isolation) neither sees
+    this prefix nor feeds these latents.
     """
     prefixes = [_prefix_embedding(gpt, cond, t) for t in tokens]
     width = max(p.shape[1] for p in prefixes)
@@ -88,26 +92,45 @@ def generate(gpt, cond: torch.Tensor, tokens: list[torch.Tensor], hf_kwargs: dic
         mask[row, : width - prefix.shape[1]] = 0
     inputs = torch.ones(len(prefixes), width + 1, dtype=torch.long, device=cond.device)
     inputs[:, -1] = gpt.start_audio_token
-    gpt.gpt_inference.store_prefix_emb(padded)
     steps: list[torch.Tensor] = []
-    hook = gpt.gpt_inference.lm_head[0].register_forward_hook(lambda _m, _i, out: steps.append(out[:, -1:, :]))
-    try:
-        generated = gpt.gpt_inference.generate(
-            inputs,
-            bos_token_id=gpt.start_audio_token,
-            pad_token_id=gpt.stop_audio_token,
-            eos_token_id=gpt.stop_audio_token,
-            attention_mask=mask,
-            num_return_sequences=1,
-            num_beams=1,
-            output_attentions=False,
-            **hf_kwargs,
-        )[:, width + 1 :]
-    finally:
-        hook.remove()
+    inference = _capturing_view(gpt.gpt_inference, steps)  # its own prefix and head: nothing shared is written
+    inference.store_prefix_emb(padded)
+    generated = inference.generate(
+        inputs,
+        bos_token_id=gpt.start_audio_token,
+        pad_token_id=gpt.stop_audio_token,
+        eos_token_id=gpt.stop_audio_token,
+        attention_mask=mask,
+        num_return_sequences=1,
+        num_beams=1,
+        output_attentions=False,
+        **hf_kwargs,
+    )[:, width + 1 :]
     latents = torch.cat(steps, dim=1)
     codes = [_through_first_stop(row, gpt.stop_audio_token) for row in generated]
     return [Generated(c, latents[row : row + 1, : c.shape[1]]) for row, c in enumerate(codes)]
+
+
+class _CapturingNorm(torch.nn.Module):
+    """The LM head's norm, keeping the newest position of every call (one per generated code)."""
+
+    def __init__(self, norm: torch.nn.Module, steps: list[torch.Tensor]):
+        super().__init__()
+        self.norm, self.steps = norm, steps
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        out = self.norm(hidden)
+        self.steps.append(out[:, -1:, :])
+        return out
+
+
+def _capturing_view(inference, steps: list[torch.Tensor]):
+    """A shallow copy of coqui's GPT2InferenceModel (same weights) whose LM head records its norm's output."""
+    view = copy.copy(inference)
+    view._modules = dict(inference._modules)  # its own submodule table: the original keeps its head
+    norm, linear = inference.lm_head[0], inference.lm_head[1]
+    view._modules["lm_head"] = torch.nn.Sequential(_CapturingNorm(norm, steps), linear)
+    return view
 
 
 def _through_first_stop(codes: torch.Tensor, stop: int) -> torch.Tensor:
