@@ -2,7 +2,11 @@
 
 Every measurement is accumulated per 10 s block (frame powers, loudness sub-blocks, spectrum sums by
 frame level, the loud end of the amplitude histogram, pitch frames, counters), so memory stays bounded
-for long files. Detectors: `bandlimit` (cutoff), `clipping` (clip level), `activity` (speech, SNR),
+for long files. Level, loudness, peaks, clipping and activity see every sample. The two summary
+statistics, the long-term spectrum (band limit) and the pitch distribution, settle within a couple of
+minutes of speech: on longer recordings they are taken from every k-th spectrum and pitch frame, as
+many frames as SUMMARY_MAX_S of audio holds, spread evenly over the whole recording, so their cost
+stops growing with its length. Detectors: `bandlimit` (cutoff), `clipping` (clip level), `activity` (speech, SNR),
 `pitch`, `loudness`; the verdicts are `voiceclone.domain.sample_verdict.judge` for every quality target.
 """
 
@@ -27,6 +31,7 @@ from voiceclone.domain.sample_verdict import METRICS_VERSION
 from voiceclone.domain.training import QualityTarget
 
 FRAMES_PER_BLOCK = 500  # 20 ms frames: 10 s blocks
+SUMMARY_MAX_S = 120.0  # spectrum and pitch frames: as many as 2 minutes hold, spread over the recording
 SPECTRUM_FRAME_S = 0.032
 PITCH_SKIP_BELOW_DB = 45.0  # frames this far under the block's loudest are pauses: no pitch search
 QUIET_PERCENTILE = 10.0  # the quietest frames' spectrum is the noise the cutoff's floor is compared with
@@ -59,7 +64,7 @@ def analyze_array(samples: np.ndarray, sample_rate: int, transcript: str | None 
 
 
 def _analyze_source(source: AudioSource, transcript: str | None, target: QualityTarget) -> AnalysisReport:
-    features = StreamFeatures(source.info.sample_rate, source.info.channels)
+    features = StreamFeatures(source.info.sample_rate, source.info.channels, source.info.frames)
     for block in source.blocks(features.block_len):
         features.add(block)
     metrics = features.metrics(transcript)
@@ -79,11 +84,14 @@ def mix_to_mono(block: np.ndarray) -> np.ndarray:
 class StreamFeatures:
     """Accumulates per-block features of a recording; `metrics()` turns them into measurements."""
 
-    def __init__(self, sample_rate: int, channels: int):
+    def __init__(self, sample_rate: int, channels: int, expected_frames: int = 0):
         self.rate = sample_rate
         self.channels = channels
         self.frame_len = max(round(activity.FRAME_S * sample_rate), 1)
         self.block_len = self.frame_len * FRAMES_PER_BLOCK
+        # every k-th spectrum and pitch frame is measured (k = 1 up to SUMMARY_MAX_S)
+        self.summary_stride = max(int(np.ceil(expected_frames / (SUMMARY_MAX_S * sample_rate))), 1)
+        self.pitch_hop = pitch.HOP * self.summary_stride
         self.samples = 0
         self.nonfinite = 0
         self.clipping = ClippingHistogram()
@@ -129,7 +137,7 @@ class StreamFeatures:
     def _add_spectrum(self, mono: np.ndarray) -> None:
         usable = len(mono) // self.spectrum_len * self.spectrum_len
         if usable:
-            frames = mono[:usable].reshape(-1, self.spectrum_len)
+            frames = mono[:usable].reshape(-1, self.spectrum_len)[:: self.summary_stride]
             frame_power = np.einsum("ij,ij->i", frames, frames) / self.spectrum_len
             spectra = np.square(np.abs(fft.rfft(frames * self.window, axis=1)))
             self.spectra.add(spectra, frame_power)
@@ -137,11 +145,12 @@ class StreamFeatures:
     def _add_pitch(self, mono: np.ndarray, last: bool) -> None:
         resampled = self.resampler.resample_chunk(mono, last=last)
         buffer = np.concatenate([self.pitch_tail, resampled])
-        count = (len(buffer) - pitch.FRAME) // pitch.HOP + 1 if len(buffer) >= pitch.FRAME else 0
+        hop = self.pitch_hop
+        count = (len(buffer) - pitch.FRAME) // hop + 1 if len(buffer) >= pitch.FRAME else 0
         if count > 0:
-            f0, _ = pitch.yin(buffer[: (count - 1) * pitch.HOP + pitch.FRAME], skip_below_db=PITCH_SKIP_BELOW_DB)
+            f0, _ = pitch.yin(buffer[: (count - 1) * hop + pitch.FRAME], PITCH_SKIP_BELOW_DB, hop)
             self.pitch_frames.append(f0)
-        self.pitch_tail = buffer[count * pitch.HOP :]
+        self.pitch_tail = buffer[count * hop :]
 
     def metrics(self, transcript: str | None) -> AudioMetrics:
         powers = np.concatenate(self.powers) if self.powers else np.zeros(0)
@@ -191,7 +200,7 @@ class StreamFeatures:
 
     def _pitch_frame_speech(self, speech: np.ndarray, frame_s: float) -> tuple[np.ndarray, np.ndarray]:
         f0 = np.concatenate(self.pitch_frames) if self.pitch_frames else np.zeros(0)
-        centres = (np.arange(len(f0)) * pitch.HOP + pitch.WINDOW / 2) / pitch.PITCH_RATE
+        centres = (np.arange(len(f0)) * self.pitch_hop + pitch.WINDOW / 2) / pitch.PITCH_RATE
         index = np.minimum((centres / frame_s).astype(int), max(len(speech) - 1, 0))
         in_speech = speech[index] if len(speech) else np.zeros(len(f0), dtype=bool)
         return f0, in_speech

@@ -48,23 +48,24 @@ class ClippingHistogram:
         """`block` is (frames, channels) float32; each channel is scanned along time."""
         self.samples += block.size
         for channel in block.T:
-            self._add_polarity(0, channel)
-            self._add_polarity(1, -channel)
+            self._add_polarity(0, channel, float(channel.max(initial=0.0)))
+            self._add_polarity(1, channel, -float(channel.min(initial=0.0)))
 
-    def _add_polarity(self, side: int, values: np.ndarray) -> None:
-        peak = float(values.max(initial=0.0))
+    def _add_polarity(self, side: int, channel: np.ndarray, peak: float) -> None:
+        """Record the samples of one polarity (side 1: the negative half, as magnitudes) near its peak."""
         if peak <= 0:
             return
-        index = np.flatnonzero(values >= peak * 10 ** (-RECORDED_DB / 20))
-        loud = values[index]
-        bins = self._bins(loud)
+        floor = peak * 10 ** (-RECORDED_DB / 20)
+        index = np.flatnonzero(channel >= floor if side == 0 else channel <= -floor)
+        loud = channel[index]
+        bins = self._bins(np.abs(loud))
         self.counts[side] += np.bincount(bins, minlength=self.counts.shape[1])
         equal_next = np.zeros(len(index), dtype=bool)
-        inner = index + 1 < len(values)
-        equal_next[inner] = values[index[inner] + 1] == loud[inner]
+        inner = index + 1 < len(channel)
+        equal_next[inner] = channel[index[inner] + 1] == loud[inner]
         equal_prev = np.zeros(len(index), dtype=bool)
         has_prev = index > 0
-        equal_prev[has_prev] = values[index[has_prev] - 1] == loud[has_prev]
+        equal_prev[has_prev] = channel[index[has_prev] - 1] == loud[has_prev]
         flat = equal_next | equal_prev
         if flat.any():
             self.flat[side] += np.bincount(bins[flat], minlength=self.flat.shape[1])

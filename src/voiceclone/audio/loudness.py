@@ -65,8 +65,9 @@ class LoudnessMeter:
     def add(self, block: np.ndarray) -> None:
         weighted, self._state = signal.sosfilt(self._sos, block, axis=0, zi=self._state)
         usable = len(weighted) // self.sub_block * self.sub_block
-        squares = np.square(weighted[:usable], dtype=np.float64).sum(axis=1)
-        self._energies.append(squares.reshape(-1, self.sub_block).mean(axis=1))
+        sub_blocks = weighted[:usable].reshape(-1, self.sub_block, weighted.shape[1])
+        # mean square per sub-block, summed over channels, in one pass (no squared copy)
+        self._energies.append(np.einsum("ijk,ijk->i", sub_blocks, sub_blocks) / self.sub_block)
 
     def integrated(self) -> float:
         """Gated integrated loudness in LUFS (-inf for silence or under 400 ms)."""

@@ -16,7 +16,7 @@ FMAX_HZ = 500.0
 WINDOW = 256  # 32 ms integration window of the difference function
 MAX_LAG = int(PITCH_RATE / FMIN_HZ)
 FRAME = WINDOW + MAX_LAG + 1
-HOP = 240  # 30 ms: plenty of frames for median and range statistics
+HOP = 320  # 40 ms: 25 frames a second, plenty for median and range statistics
 VOICING_THRESHOLD = 0.25  # CMNDF dip below this counts as voiced (0.15-0.3 compared against pyin: 0.25 best)
 
 
@@ -26,8 +26,10 @@ def to_pitch_rate(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     return soxr.resample(mono, sample_rate, PITCH_RATE, quality="LQ").astype(np.float32, copy=False)
 
 
-def yin(signal_8k: np.ndarray, skip_below_db: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame (30 ms hop): f0 in Hz (nan where unvoiced) and the CMNDF minimum (0 = perfectly periodic).
+def yin(
+    signal_8k: np.ndarray, skip_below_db: float | None = None, hop: int = HOP
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame (`hop` apart, 40 ms by default): f0 in Hz (nan where unvoiced) and the CMNDF minimum (0 = perfectly periodic).
 
     `skip_below_db`: frames that much quieter than the loudest frame are not searched (nan, depth 1):
     they lie far under any speech threshold, and pauses are a large share of a recording.
@@ -35,26 +37,28 @@ def yin(signal_8k: np.ndarray, skip_below_db: float | None = None) -> tuple[np.n
     if len(signal_8k) < FRAME:
         return np.zeros(0), np.zeros(0)
     signal_8k = signal_8k.astype(np.float32, copy=False)
-    frames = sliding_window_view(signal_8k, FRAME)[::HOP]
+    frames = sliding_window_view(signal_8k, FRAME)[::hop]
     if skip_below_db is not None:
-        return _yin_loud_frames(signal_8k, frames, skip_below_db)
-    return _yin_frames(signal_8k, frames)
+        return _yin_loud_frames(signal_8k, frames, skip_below_db, hop)
+    return _yin_frames(signal_8k, frames, hop)
 
 
-def _yin_loud_frames(signal_8k: np.ndarray, frames: np.ndarray, skip_below_db: float) -> tuple[np.ndarray, np.ndarray]:
+def _yin_loud_frames(
+    signal_8k: np.ndarray, frames: np.ndarray, skip_below_db: float, hop: int
+) -> tuple[np.ndarray, np.ndarray]:
     energy = np.einsum("ij,ij->i", frames[:, :WINDOW], frames[:, :WINDOW])
     loud = energy >= energy.max(initial=0.0) * 10 ** (-skip_below_db / 10)
     f0, depth = np.full(len(frames), np.nan), np.ones(len(frames))
     if loud.any():
-        f0[loud], depth[loud] = _yin_frames(signal_8k, frames, np.flatnonzero(loud))
+        f0[loud], depth[loud] = _yin_frames(signal_8k, frames, hop, np.flatnonzero(loud))
     return f0, depth
 
 
 def _yin_frames(
-    signal_8k: np.ndarray, frames: np.ndarray, chosen: np.ndarray | None = None
+    signal_8k: np.ndarray, frames: np.ndarray, hop: int, chosen: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     min_lag, max_lag = int(PITCH_RATE / FMAX_HZ), MAX_LAG
-    difference = _difference(signal_8k, frames, max_lag, chosen)
+    difference = _difference(signal_8k, frames, max_lag, hop, chosen)
     cmndf = _cumulative_mean_normalized(difference)
     candidates = cmndf[:, min_lag:max_lag]
     below = candidates < VOICING_THRESHOLD
@@ -67,7 +71,9 @@ def _yin_frames(
     return f0, depth
 
 
-def _difference(signal_8k: np.ndarray, frames: np.ndarray, max_lag: int, chosen: np.ndarray | None) -> np.ndarray:
+def _difference(
+    signal_8k: np.ndarray, frames: np.ndarray, max_lag: int, hop: int, chosen: np.ndarray | None
+) -> np.ndarray:
     """d(tau) = sum_j (x_j - x_{j+tau})^2 over the window, for tau in [0, max_lag] (`chosen` frames only)."""
     # Circular correlation at FRAME points is already linear for lags <= max_lag (template index + lag
     # stays under FRAME), so no padding to FRAME + WINDOW is needed.
@@ -81,7 +87,7 @@ def _difference(signal_8k: np.ndarray, frames: np.ndarray, max_lag: int, chosen:
     # energy of every WINDOW-long stretch, from one running sum over the whole signal
     running = np.concatenate([[0.0], np.cumsum(np.square(signal_8k, dtype=np.float64))])
     window_energy = (running[WINDOW:] - running[:-WINDOW]).astype(np.float32)
-    shifted_energy = sliding_window_view(window_energy, max_lag + 1)[::HOP][:all_frames]
+    shifted_energy = sliding_window_view(window_energy, max_lag + 1)[::hop][:all_frames]
     if chosen is not None:
         shifted_energy = shifted_energy[chosen]
     return np.maximum(shifted_energy[:, :1] + shifted_energy - 2 * cross, 0.0)

@@ -8,8 +8,10 @@ import pyloudnorm
 import pytest
 from scipy import signal
 
+from tests.support import speech
 from tests.unit.audio.conftest import add_white_noise
 from voiceclone.audio import analyze_array
+from voiceclone.audio.analysis import StreamFeatures
 from voiceclone.audio.loudness import integrated_loudness, true_peak_dbtp
 
 
@@ -124,3 +126,29 @@ def test_silences_and_speaking_rate(librivox):
     assert metrics.longest_pause_s == pytest.approx(1.0, abs=0.3)
     # an audiobook reader: 150-200 words per minute
     assert 120 <= metrics.words_per_minute <= 230
+
+
+def test_long_recording_takes_spectrum_and_pitch_from_spread_blocks():
+    """Past SUMMARY_MAX_S, pitch and the long-term spectrum come from every k-th frame of every block:
+    the figures stay those of the whole recording, and a band limit is still found."""
+    samples, rate = speech.concatenated_speech(240, 22050, speaker="big")  # one voice; 24 blocks: every 2nd is summarised
+    features = StreamFeatures(rate, 1, len(samples))
+    assert features.summary_stride == 2
+    sampled = analyze_array(samples, rate).metrics
+    whole = _analysis_of_every_block(samples, rate)
+    assert sampled.pitch_median_hz == pytest.approx(whole.pitch_median_hz, rel=0.02)
+    assert sampled.pitch_p95_hz == pytest.approx(whole.pitch_p95_hz, rel=0.03)
+    assert sampled.voiced_ratio == pytest.approx(whole.voiced_ratio, abs=0.03)
+    assert sampled.loudness_lufs == whole.loudness_lufs  # every sample, as before
+    muffled = signal.sosfilt(signal.butter(8, 3400, fs=rate, output="sos"), samples).astype(np.float32)
+    report = analyze_array(muffled, rate)
+    assert report.metrics.cutoff_hz == pytest.approx(3400, rel=0.15)
+    assert any("band-limited" in r for r in report.verdict.reasons)
+
+
+def _analysis_of_every_block(samples: np.ndarray, rate: int):
+    features = StreamFeatures(rate, 1)  # length unknown: every block summarised
+    assert features.summary_stride == 1
+    for start in range(0, len(samples), features.block_len):
+        features.add(samples[start : start + features.block_len, None])
+    return features.metrics(None)
