@@ -5,7 +5,13 @@ only Powertools' event handler and pydantic), and the heavy modules each handler
 none). Wall clock and CPU time (the process's own, steadier on a shared machine) are both reported.
 Two reference rows show what no handler of this API can avoid: Powertools' resolver with validation
 on (it loads pydantic's model machinery and Powertools' OpenAPI modules), and that plus pymongo and
-the settings, which every route that reads the database needs. Writes bench/results/api_imports.json and .md.
+the settings, which every route that reads the database needs.
+
+A second table imports the same modules the way Lambda does: from the zip package CDK deploys
+(infra/constructs/lambda_code.build_package, built into a temporary folder) plus the runtime's boto3,
+with `python -S` (no site-packages) and no byte code written (Lambda's /var/task is read-only), once
+with the package's own byte code and once with the byte code hidden (`-X pycache_prefix` at an empty
+folder), as the package shipped before it carried any. Writes bench/results/api_imports.json and .md.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ import platform
 import statistics
 import subprocess
 import sys
+import sysconfig
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from functions.api.routes import ROUTES
@@ -34,6 +43,8 @@ FLOORS = {VALIDATION_FLOOR: _RESOLVER, STORE_FLOOR: f"{_RESOLVER}; import pymong
 # The same import as inside Lambda (tracing on: the X-Ray SDK loads and patches pymongo).
 IN_LAMBDA = "functions.api.tts"
 IN_LAMBDA_LABEL = f"{IN_LAMBDA} (in Lambda, tracing on)"
+PACKAGED = "from the Lambda package, with its byte code"
+SOURCE_ONLY = "from the Lambda package, source only (no byte code: as shipped before)"
 LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "bench", "LAMBDA_TASK_ROOT": "/tmp", "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR"}
 
 _PROBE = """
@@ -46,18 +57,48 @@ print(json.dumps({{"seconds": elapsed, "cpu_seconds": cpu, "heavy": heavy, "modu
 """
 
 
-def probe(target: str) -> dict:
+def probe(target: str, package: PackageRun | None = None) -> dict:
     """Import `target`'s modules in a fresh interpreter: seconds, heavy modules loaded, module count."""
-    statement, env = f"import {target}", None
+    statement, env, command = f"import {target}", None, [sys.executable]
     if target == IN_LAMBDA_LABEL:
         statement, env = f"import {IN_LAMBDA}", {**os.environ, **LAMBDA_ENV}
     elif target in FLOORS:
         statement = FLOORS[target]
+    if package is not None:
+        env, command = package.env, package.command
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(statement=statement, heavy=HEAVY)],
+        [*command, "-c", _PROBE.format(statement=statement, heavy=HEAVY)],
         capture_output=True, text=True, check=True, timeout=120, env=env,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@dataclass(frozen=True)
+class PackageRun:
+    """How the probe runs inside the deployed package: interpreter and flags, environment."""
+
+    command: list[str]
+    env: dict[str, str]
+
+
+def package_runs(folder: Path) -> dict[str, PackageRun]:
+    """The Lambda package built into `folder`, and the two ways of importing from it."""
+    from infra.constructs.lambda_code import RUNTIME_PROVIDED_PACKAGES, build_package
+
+    package, runtime, no_byte_code = folder / "package", folder / "runtime", folder / "empty"
+    build_package(package)
+    runtime.mkdir()
+    no_byte_code.mkdir()
+    site = Path(sysconfig.get_paths()["purelib"])
+    for name in RUNTIME_PROVIDED_PACKAGES:  # the runtime's boto3 stack, as Lambda provides it
+        if (site / name).exists():
+            (runtime / name).symlink_to(site / name)
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": f"{package}:{runtime}", "PYTHONDONTWRITEBYTECODE": "1"}
+    interpreter = [sys.executable, "-S"]
+    return {
+        PACKAGED: PackageRun(interpreter, env),
+        SOURCE_ONLY: PackageRun([*interpreter, "-X", f"pycache_prefix={no_byte_code}"], env),
+    }
 
 
 def summarize(runs: list[dict]) -> dict:
@@ -71,13 +112,28 @@ def summarize(runs: list[dict]) -> dict:
     }
 
 
-def measure_all(targets: list[str]) -> dict[str, dict]:
+def measure_all(targets: list[str], package: PackageRun | None = None) -> dict[str, dict]:
     """RUNS rounds, every target once per round: load on a shared machine hits all of them alike."""
     runs: dict[str, list[dict]] = {target: [] for target in targets}
     for _ in range(RUNS):
         for target in targets:
-            runs[target].append(probe(target))
+            runs[target].append(probe(target, package))
     return {target: summarize(target_runs) for target, target_runs in runs.items()}
+
+
+def packaged_figures() -> dict[str, dict]:
+    """Baseline, floors and handlers imported from the deployed package, with and without its byte code."""
+    with tempfile.TemporaryDirectory(prefix="bench-lambda-package-") as folder:
+        runs = package_runs(Path(folder))
+        report = {}
+        for label, run in runs.items():
+            figures = measure_all([BASELINE, *FLOORS, *ROUTES], run)
+            baseline = figures[BASELINE]
+            for f in figures.values():
+                f["ratio_to_baseline"] = round(f["median_s"] / baseline["median_s"], 2)
+                f["cpu_ratio_to_baseline"] = round(f["median_cpu_s"] / baseline["median_cpu_s"], 2)
+            report[label] = figures
+        return report
 
 
 def main() -> dict:
@@ -101,6 +157,7 @@ def main() -> dict:
         "baseline": {"imports": BASELINE, **baseline},
         "floors": {label: {"code": FLOORS[label], **f} for label, f in floors.items()},
         "handlers": handlers,
+        "lambda_package": packaged_figures(),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "api_imports.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -120,9 +177,29 @@ def main() -> dict:
             f"| {module} | {f['median_s']:.3f} | {f['ratio_to_baseline']:.2f} | {f['median_cpu_s']:.3f} "
             f"| {f['cpu_ratio_to_baseline']:.2f} | {f['modules_loaded']} | {heavy} |"
         )
+    lines += _package_lines(report["lambda_package"])
     (RESULTS / "api_imports.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return report
+
+
+def _package_lines(package: dict[str, dict[str, dict]]) -> list[str]:
+    labels = list(package)
+    lines = [
+        "",
+        "## Imported as in Lambda",
+        "",
+        ("From the deployed zip package plus the runtime's boto3, `python -S`, nothing written to disk. "
+        "Median seconds (× that run's baseline, by CPU time):"),
+        "",
+        "| module | " + " | ".join(labels) + " |",
+        "|---|" + "---|" * len(labels),
+    ]
+    for module in package[labels[0]]:
+        cells = [f"{package[label][module]['median_s']:.3f} ({package[label][module]['cpu_ratio_to_baseline']:.2f})"
+                 for label in labels]
+        lines.append(f"| {module} | " + " | ".join(cells) + " |")
+    return lines
 
 
 if __name__ == "__main__":

@@ -2,12 +2,20 @@
 
 Bundled without Docker: `pip install --platform manylinux2014_x86_64 --only-binary=:all: -t` of the
 dependencies listed in pyproject.toml (boto3 excepted: the Lambda runtime ships it), then
-`voiceclone/` (without the embedded local stack) and `functions/` copied beside them. One asset serves
-every zip function, so it is built once per synth.
+`voiceclone/` (without the embedded local stack) and `functions/` copied beside them, and everything
+compiled to byte code for the runtime's Python. One asset serves every zip function, so it is built
+once per synth.
+
+Why the byte code: Lambda's /var/task is read-only, so a package without `__pycache__` compiles every
+module it imports from source on every cold start (about 3x the import time: bench/results/api_imports.md).
+The .pyc files are hash-based and unchecked (PEP 552): they do not depend on the sources' mtimes
+surviving the zip, and nothing edits the sources of a deployed package.
 """
 
 from __future__ import annotations
 
+import compileall
+import py_compile
 import shutil
 import subprocess
 import sys
@@ -27,7 +35,8 @@ RUNTIME_PROVIDED = {"boto3", "botocore"}
 RUNTIME_PROVIDED_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
 # Sources the package is made of; everything else at the repository root is excluded from the asset.
 PACKAGE_SOURCES = ("src", "functions", "pyproject.toml")
-# Not shipped to Lambda: the embedded local stack (SecantusDB, moto) and byte code.
+# Not copied into the package: the embedded local stack (SecantusDB, moto) and the byte code of this
+# checkout (the package compiles its own, for the runtime's Python).
 SKIPPED_IN_PACKAGE = ("__pycache__", "*.pyc", "local")
 
 
@@ -66,6 +75,19 @@ def build_package(output_dir: Path) -> None:
     ignore = shutil.ignore_patterns(*SKIPPED_IN_PACKAGE)
     shutil.copytree(REPO_ROOT / "src" / "voiceclone", output_dir / "voiceclone", ignore=ignore, dirs_exist_ok=True)
     shutil.copytree(REPO_ROOT / "functions", output_dir / "functions", ignore=ignore, dirs_exist_ok=True)
+    compile_byte_code(output_dir)
+
+
+def compile_byte_code(output_dir: Path) -> bool:
+    """Compile every module of the package for the runtime's Python (False: this interpreter is
+    another version, whose byte code the runtime would not load, so none is written)."""
+    if f"{sys.version_info.major}.{sys.version_info.minor}" != PYTHON_VERSION:
+        return False
+    # quiet=2: a third-party file written for another Python (some wheels ship such) stays source only
+    compileall.compile_dir(
+        output_dir, quiet=2, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+    )
+    return True
 
 
 def _remove_runtime_provided(output_dir: Path) -> None:

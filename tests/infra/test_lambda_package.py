@@ -44,7 +44,7 @@ def test_the_package_holds_our_code_and_light_wheels_only(package: Path) -> None
     assert (package / "voiceclone" / "config.py").is_file()
     assert (package / "functions" / "api" / "routes.py").is_file()
     assert not (package / "voiceclone" / "local").exists(), "the embedded local stack is not shipped"
-    assert not list(package.rglob("__pycache__"))
+    _assert_byte_code_for_the_runtime(package)
     for name in ("pydantic_core", "pymongo", "aws_lambda_powertools", "jwt", "cryptography"):
         assert (package / name).is_dir(), name
     (core,) = (package / "pydantic_core").glob("_pydantic_core.*.so")
@@ -56,6 +56,21 @@ def test_the_package_holds_our_code_and_light_wheels_only(package: Path) -> None
         "pydantic", "aws-lambda-powertools", "aws-xray-sdk", "pymongo", "PyJWT[crypto]",
         "lingua-language-detector",
     ]
+
+
+def _assert_byte_code_for_the_runtime(package: Path) -> None:
+    """Every module of ours and of the dependencies the handlers import ships unchecked hash-based
+    byte code for Python 3.11 (Lambda's /var/task is read-only: no compiling at cold start)."""
+    tag = sys.implementation.cache_tag
+    assert tag == "cpython-311"
+    for folder in ("voiceclone", "functions", "pydantic", "pymongo", "aws_lambda_powertools", "bson"):
+        sources = list((package / folder).rglob("*.py"))
+        assert sources, folder
+        for source in sources:
+            compiled = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
+            assert compiled.is_file(), compiled
+            flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+            assert flags == 0b01, f"{compiled}: not unchecked hash-based ({flags:#b})"
 
 
 def test_every_zip_handler_imports_from_the_package_and_the_runtime_alone(package: Path, tmp_path: Path) -> None:
