@@ -78,16 +78,15 @@ def build_package(output_dir: Path) -> None:
     compile_byte_code(output_dir)
 
 
-def compile_byte_code(output_dir: Path) -> bool:
-    """Compile every module of the package for the runtime's Python (False: this interpreter is
-    another version, whose byte code the runtime would not load, so none is written)."""
+def compile_byte_code(output_dir: Path) -> None:
+    """Compile every module of the package for the runtime's Python; under another Python none is
+    written (the runtime would not load its byte code)."""
     if f"{sys.version_info.major}.{sys.version_info.minor}" != PYTHON_VERSION:
-        return False
+        return
     # quiet=2: a third-party file written for another Python (some wheels ship such) stays source only
     compileall.compile_dir(
         output_dir, quiet=2, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
     )
-    return True
 
 
 def _remove_runtime_provided(output_dir: Path) -> None:

@@ -6,8 +6,10 @@ for long files. Level, loudness, peaks, clipping and activity see every sample. 
 statistics, the long-term spectrum (band limit) and the pitch distribution, settle within a couple of
 minutes of speech: on longer recordings they are taken from every k-th spectrum and pitch frame, as
 many frames as SUMMARY_MAX_S of audio holds, spread evenly over the whole recording, so their cost
-stops growing with its length. Detectors: `bandlimit` (cutoff), `clipping` (clip level), `activity` (speech, SNR),
-`pitch`, `loudness`; the verdicts are `voiceclone.domain.sample_verdict.judge` for every quality target.
+stops growing with its length.
+
+Detectors: `bandlimit` (cutoff), `clipping` (clip level), `activity` (speech, SNR), `pitch`,
+`loudness`; the verdicts are `voiceclone.domain.sample_verdict.judge` for every quality target.
 """
 
 from __future__ import annotations

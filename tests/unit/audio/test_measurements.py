@@ -128,27 +128,29 @@ def test_silences_and_speaking_rate(librivox):
     assert 120 <= metrics.words_per_minute <= 230
 
 
-def test_long_recording_takes_spectrum_and_pitch_from_spread_blocks():
+def test_long_recording_measures_spectrum_and_pitch_on_every_kth_frame():
     """Past SUMMARY_MAX_S, pitch and the long-term spectrum come from every k-th frame of every block:
-    the figures stay those of the whole recording, and a band limit is still found."""
-    samples, rate = speech.concatenated_speech(240, 22050, speaker="big")  # one voice; 24 blocks: every 2nd is summarised
-    features = StreamFeatures(rate, 1, len(samples))
-    assert features.summary_stride == 2
-    sampled = analyze_array(samples, rate).metrics
-    whole = _analysis_of_every_block(samples, rate)
-    assert sampled.pitch_median_hz == pytest.approx(whole.pitch_median_hz, rel=0.02)
-    assert sampled.pitch_p95_hz == pytest.approx(whole.pitch_p95_hz, rel=0.03)
-    assert sampled.voiced_ratio == pytest.approx(whole.voiced_ratio, abs=0.03)
-    assert sampled.loudness_lufs == whole.loudness_lufs  # every sample, as before
+    half the frames here, and the figures stay those of measuring every frame."""
+    samples, rate = speech.concatenated_speech(240, 22050, speaker="big")  # one voice, 4 minutes: k = 2
+    sampled, every = _features(samples, rate, len(samples)), _features(samples, rate, 0)  # 0: length unknown
+    assert (sampled.summary_stride, every.summary_stride) == (2, 1)
+    assert sum(map(len, sampled.pitch_frames)) == pytest.approx(sum(map(len, every.pitch_frames)) / 2, abs=30)
+    assert sampled.spectra.frames.sum() == pytest.approx(every.spectra.frames.sum() / 2, abs=30)
+    got, want = sampled.metrics(None), every.metrics(None)
+    assert got.pitch_median_hz == pytest.approx(want.pitch_median_hz, rel=0.02)
+    assert got.pitch_p95_hz == pytest.approx(want.pitch_p95_hz, rel=0.03)
+    assert got.voiced_ratio == pytest.approx(want.voiced_ratio, abs=0.03)
+    assert got.loudness_lufs == want.loudness_lufs  # every sample either way
     muffled = signal.sosfilt(signal.butter(8, 3400, fs=rate, output="sos"), samples).astype(np.float32)
-    report = analyze_array(muffled, rate)
+    got = _features(muffled, rate, len(muffled)).metrics(None)
+    assert got.cutoff_hz == pytest.approx(_features(muffled, rate, 0).metrics(None).cutoff_hz, rel=0.03)
+    report = analyze_array(muffled, rate)  # the same sampling through the public entry point
     assert report.metrics.cutoff_hz == pytest.approx(3400, rel=0.15)
     assert any("band-limited" in r for r in report.verdict.reasons)
 
 
-def _analysis_of_every_block(samples: np.ndarray, rate: int):
-    features = StreamFeatures(rate, 1)  # length unknown: every block summarised
-    assert features.summary_stride == 1
+def _features(samples: np.ndarray, rate: int, expected_frames: int) -> StreamFeatures:
+    features = StreamFeatures(rate, 1, expected_frames)
     for start in range(0, len(samples), features.block_len):
         features.add(samples[start : start + features.block_len, None])
-    return features.metrics(None)
+    return features
