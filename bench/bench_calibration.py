@@ -362,7 +362,7 @@ def markdown(f: dict) -> str:
     lines = [
         "# Calibration of the sample verdict",
         "",
-        f"{s['clean_excerpts']} clean excerpts, each with at least {f['parameters']['speech_s']:g} s of speech (median "
+        (f"{s['clean_excerpts']} clean excerpts, each with at least {f['parameters']['speech_s']:g} s of speech (median "
         f"measured by the verdict per source: {', '.join(f'{k} {v} s' for k, v in c['speech_s_median_by_source'].items())}), "
         f"from {s['voices']} real voices "
         f"({', '.join(f'{k}: {v}' for k, v in s['by_source'].items())}); languages {', '.join(s['languages'])}; "
@@ -371,7 +371,7 @@ def markdown(f: dict) -> str:
         f"Left out, damaged (peak over 2.0): {s['left_out_clipped_at_source'] or 'none'}; voices with too little "
         f"speech: {s['voices_left_out_too_little_speech'] or 'none'}; decoded over full scale and lowered to 0.99 "
         f"(a gain, so that the 16-bit copies do not clip): {s['excerpts_lowered_to_full_scale'] or 'none'}. "
-        f"Runtime {f['runtime_s']} s on {f['machine']['cpus']} CPUs (load {f['machine']['load_average'][0]}).",
+        f"Runtime {f['runtime_s']} s on {f['machine']['cpus']} CPUs (load {f['machine']['load_average'][0]})."),
         "",
         "## Clean real speech rejected (target ≤ 2 % at medium)",
         "",
@@ -411,9 +411,9 @@ def markdown(f: dict) -> str:
         "",
         "- Cutoff reported: " + ", ".join(f"{k} {_pct(v)}" for k, v in d["band_limit"]["cutoff_found"].items()) + ".",
         "- Median cutoff estimate (Hz): " + ", ".join(f"{k} {v}" for k, v in e["cutoff_median_hz"].items()) + ".",
-        f"- Clipping below 0.3 % flagged (advice or reason): {_pct(d['clipping']['flagged_below_threshold_as_advice_or_reason'])}; "
+        (f"- Clipping below 0.3 % flagged (advice or reason): {_pct(d['clipping']['flagged_below_threshold_as_advice_or_reason'])}; "
         f"clip level median relative error {e['clip_level_median_rel_error']}, clipped share estimate / truth "
-        f"{e['clipped_ratio_median_est_over_truth']}.",
+        f"{e['clipped_ratio_median_est_over_truth']}."),
         "- SNR median absolute error (dB): " + ", ".join(f"{k} {v}" for k, v in e["snr_median_abs_error_db"].items()) + ".",
         "- Rejected at medium: " + ", ".join(f"{k} {_pct(v)}" for k, v in f["other_degradations"].items()) + ".",
         "",

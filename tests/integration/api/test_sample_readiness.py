@@ -11,31 +11,31 @@ from voiceclone.domain.samples import SampleStatus, VoiceSample
 
 from .conftest import make_ready_sample
 
-MEASURED = dict(
-    duration_s=40.0,
-    speech_duration_s=32.0,
-    speech_ratio=0.8,
-    snr_db=30.0,
-    noise_floor_dbfs=-62.0,
-    dynamic_range_db=40.0,
-    loudness_lufs=-21.0,
-    true_peak_dbtp=-3.0,
-    peak_dbfs=-3.2,
-    clipping_ratio=0.0,
-    dc_offset=0.0,
-    bandwidth_hz=11_025.0,
-    channel_correlation=None,
-    nonfinite_ratio=0.0,
-    leading_silence_s=0.3,
-    trailing_silence_s=0.4,
-    longest_pause_s=0.8,
-    pitch_median_hz=120.0,
-    pitch_p5_hz=90.0,
-    pitch_p95_hz=190.0,
-    pitch_spread_semitones=12.9,
-    voiced_ratio=0.6,
-    metrics_version=2,
-)
+MEASURED = {
+    "duration_s": 40.0,
+    "speech_duration_s": 32.0,
+    "speech_ratio": 0.8,
+    "snr_db": 30.0,
+    "noise_floor_dbfs": -62.0,
+    "dynamic_range_db": 40.0,
+    "loudness_lufs": -21.0,
+    "true_peak_dbtp": -3.0,
+    "peak_dbfs": -3.2,
+    "clipping_ratio": 0.0,
+    "dc_offset": 0.0,
+    "bandwidth_hz": 11_025.0,
+    "channel_correlation": None,
+    "nonfinite_ratio": 0.0,
+    "leading_silence_s": 0.3,
+    "trailing_silence_s": 0.4,
+    "longest_pause_s": 0.8,
+    "pitch_median_hz": 120.0,
+    "pitch_p5_hz": 90.0,
+    "pitch_p95_hz": 190.0,
+    "pitch_spread_semitones": 12.9,
+    "voiced_ratio": 0.6,
+    "metrics_version": 2,
+}
 
 
 def measured_sample(
